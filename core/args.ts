@@ -26,10 +26,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       continue;
     }
     const body = arg.slice(2);
-    if (body === '') throw new BadInputError('empty option name "--"');
     const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    if (name === '') throw new BadInputError(`empty option name in "${arg}"`);
     if (eq >= 0) {
-      flags[body.slice(0, eq)] = body.slice(eq + 1);
+      flags[name] = body.slice(eq + 1);
       continue;
     }
     const next = argv[i + 1];

@@ -1,0 +1,56 @@
+// ESLint (flat config). Workflow code must stay deterministic: it may import only
+// @temporalio/workflow, other workflow files, core/ and types from activities/.
+const { builtinModules } = require('node:module');
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+const ioLibraries = [
+  'kafkajs',
+  'ioredis',
+  'presto-client',
+  'avsc',
+  '@aws-sdk/*',
+  '@duckdb/*',
+  '@kafkajs/*',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+];
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic: do I/O in an activity.' })),
+          patterns: [
+            { group: ioLibraries, message: 'Workflows are deterministic: do I/O in an activity.' },
+            { group: ['**/workers/**', '**/infra/**', '**/core/config'], message: 'Workflows receive their inputs; they never read config or touch infra.' },
+            { group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import only types from activities (proxyActivities<T>).' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'Date', message: 'Use workflow time from the input, not the wall clock.' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Math.random breaks replay; derive from the input.' }],
+    },
+  },
+);
