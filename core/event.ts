@@ -310,9 +310,13 @@ export function validateEvent(input: unknown, ctx: ValidationContext): EventVali
   return { ok: true, event, quarantined: quarantineReason !== null };
 }
 
-/** Why a body cannot be read as a batch: the collector answers 400 with this as the detail. */
+/**
+ * Why a body cannot be read as a batch: the collector answers with `status` and this as the detail
+ * (413 for more events than a request may carry, 400 for every other shape problem).
+ */
 export interface BatchShapeError {
   readonly ok: false;
+  readonly status: 400 | 413;
   readonly error: string;
 }
 
@@ -336,12 +340,12 @@ export type BatchValidation =
 
 /** Checks the `{"events": [...]}` shape, then validates each event in order. */
 export function validateBatch(body: unknown, ctx: ValidationContext, maxEvents: number = MAX_EVENTS_PER_BATCH): BatchValidation {
-  if (!isJsonObject(body)) return { ok: false, error: `body: must be a JSON object with an "events" array, got ${jsonTypeOf(body)}` };
+  if (!isJsonObject(body)) return { ok: false, status: 400, error: `body: must be a JSON object with an "events" array, got ${jsonTypeOf(body)}` };
   const events = Object.hasOwn(body, 'events') ? body.events : undefined;
-  if (events === undefined) return { ok: false, error: 'events: required' };
-  if (!Array.isArray(events)) return { ok: false, error: `events: must be an array, got ${jsonTypeOf(events)}` };
-  if (events.length === 0) return { ok: false, error: 'events: must not be empty' };
-  if (events.length > maxEvents) return { ok: false, error: `events: at most ${maxEvents} per request, got ${events.length}` };
+  if (events === undefined) return { ok: false, status: 400, error: 'events: required' };
+  if (!Array.isArray(events)) return { ok: false, status: 400, error: `events: must be an array, got ${jsonTypeOf(events)}` };
+  if (events.length === 0) return { ok: false, status: 400, error: 'events: must not be empty' };
+  if (events.length > maxEvents) return { ok: false, status: 413, error: `events: at most ${maxEvents} per request, got ${events.length}` };
 
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];

@@ -6,8 +6,9 @@
 import type { ClicklakeConfig } from '../core/config';
 import { ClicklakeError, errorMessage } from '../core/errors';
 import { bootstrap } from './bootstrap';
-import { layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
+import { APP_SERVICES, INFRA_SERVICES, layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
 import { runningPid, stopDaemon, tailFile } from './process';
+import { collector } from './services/collector';
 import { kafka } from './services/kafka';
 import { presto } from './services/presto';
 import { redis } from './services/redis';
@@ -23,6 +24,7 @@ export const SERVICES: Readonly<Record<ServiceName, LocalService>> = {
   s3,
   presto,
   redis,
+  collector,
 };
 
 export interface ServiceStatus extends ProbeResult {
@@ -70,8 +72,12 @@ async function waitHealthy(ctx: ServiceContext, service: LocalService): Promise<
 
 /** Starts the service unless it already answers; waits until it does. */
 async function ensureRunning(ctx: ServiceContext, service: LocalService): Promise<'already up' | 'started'> {
-  if ((await service.probe(ctx)).healthy) return 'already up';
   const pidFile = ctx.layout.pidFile(service.name);
+  if (service.isStale?.(ctx)) {
+    ctx.progress(`${service.name} runs older code than dist/; restarting it`);
+    await stopDaemon(pidFile, 30_000);
+  }
+  if ((await service.probe(ctx)).healthy) return 'already up';
   if (runningPid(pidFile) === undefined) {
     await service.start(ctx);
     ctx.progress(`starting ${service.name}`);
@@ -100,25 +106,33 @@ export async function stackUp(config: ClicklakeConfig, progress: (message: strin
     chains.set(name, chain);
     return chain;
   };
-  const results = await Promise.allSettled(SERVICE_NAMES.map(chainOf));
-  const failures = results
-    .map((r, i) => (r.status === 'rejected' ? `- ${SERVICE_NAMES[i]}: ${errorMessage(r.reason)}` : undefined))
-    .filter((line): line is string => line !== undefined);
-  if (failures.length > 0) throw new StackError(`stack up failed:\n${failures.join('\n')}`);
+  const settle = async (names: readonly ServiceName[]): Promise<void> => {
+    const results = await Promise.allSettled(names.map(chainOf));
+    const failures = results
+      .map((r, i) => (r.status === 'rejected' ? `- ${names[i]}: ${errorMessage(r.reason)}` : undefined))
+      .filter((line): line is string => line !== undefined);
+    if (failures.length > 0) throw new StackError(`stack up failed:\n${failures.join('\n')}`);
+  };
+  await settle(INFRA_SERVICES);
   await bootstrap(config, progress);
+  await settle(APP_SERVICES);
   progress(`stack is up (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return stackStatus(config);
 }
 
 export async function stackDown(config: ClicklakeConfig, progress: (message: string) => void): Promise<void> {
   const layout = layoutOf(config.paths);
-  await Promise.all(
-    SERVICE_NAMES.map(async (name) => {
-      // Kafka flushes and closes its logs on SIGTERM; give the JVMs time for a clean shutdown.
-      const stopped = await stopDaemon(layout.pidFile(name), 30_000);
-      progress(stopped ? `stopped ${name}` : `${name} was not running`);
-    }),
-  );
+  const stop = (names: readonly ServiceName[]): Promise<void[]> =>
+    Promise.all(
+      names.map(async (name) => {
+        // Kafka flushes and closes its logs on SIGTERM; give the JVMs time for a clean shutdown.
+        const stopped = await stopDaemon(layout.pidFile(name), 30_000);
+        progress(stopped ? `stopped ${name}` : `${name} was not running`);
+      }),
+    );
+  // clicklake's processes first, so they finish their work while the servers still answer.
+  await stop(APP_SERVICES);
+  await stop(INFRA_SERVICES);
 }
 
 export async function stackStatus(config: ClicklakeConfig): Promise<StackStatus> {

@@ -26,6 +26,8 @@ export interface LocalService {
   /** Writes config files and spawns the daemon; the caller has checked it is not running. */
   start(ctx: ServiceContext): Promise<void>;
   probe(ctx: ServiceContext): Promise<ProbeResult>;
+  /** True when the running process is older than its code (clicklake's own processes after a rebuild). */
+  isStale?(ctx: ServiceContext): boolean;
   /** The endpoints `stack status` prints for this service. */
   endpoints(config: ClicklakeConfig): Record<string, string>;
 }

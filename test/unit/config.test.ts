@@ -41,7 +41,15 @@ describe('parseConfig', () => {
     });
     expect(c.presto).toEqual({ host: '127.0.0.1', port: 8080, url: 'http://127.0.0.1:8080', catalog: 'lake', user: 'clicklake', heapMb: 2048 });
     expect(c.redis).toEqual({ host: '127.0.0.1', port: 6380, url: 'redis://127.0.0.1:6380' });
-    expect(c.collector).toEqual({ host: '127.0.0.1', port: 8787, url: 'http://127.0.0.1:8787', apiKeys: [SECRETS.apiKey] });
+    expect(c.collector).toEqual({
+      host: '127.0.0.1',
+      port: 8787,
+      url: 'http://127.0.0.1:8787',
+      apiKeys: [SECRETS.apiKey],
+      ratePerKey: 200_000,
+      maxInFlightEvents: 100_000,
+      ackTimeoutMs: 10_000,
+    });
     expect(c.pii.hmacKey).toBe(SECRETS.piiHmacKey);
   });
 

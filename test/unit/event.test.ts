@@ -273,21 +273,21 @@ describe('validateEvent: rejected', () => {
 });
 
 describe('validateBatch', () => {
-  it.each<[string, unknown, string]>([
-    ['null', null, 'body: must be a JSON object with an "events" array, got null'],
-    ['an array', [BASE], 'body: must be a JSON object with an "events" array, got array'],
-    ['a string', 'events', 'body: must be a JSON object with an "events" array, got string'],
-    ['no events', { event: [BASE] }, 'events: required'],
-    ['events null', { events: null }, 'events: must be an array, got null'],
-    ['events an object', { events: BASE }, 'events: must be an array, got object'],
-    ['events empty', { events: [] }, 'events: must not be empty'],
-    ['1001 events', { events: Array.from({ length: 1001 }, () => BASE) }, 'events: at most 1000 per request, got 1001'],
-  ])('shape error: %s', (_name, body, error) => {
-    expect(validateBatch(body, ctx)).toEqual({ ok: false, error });
+  it.each<[string, unknown, 400 | 413, string]>([
+    ['null', null, 400, 'body: must be a JSON object with an "events" array, got null'],
+    ['an array', [BASE], 400, 'body: must be a JSON object with an "events" array, got array'],
+    ['a string', 'events', 400, 'body: must be a JSON object with an "events" array, got string'],
+    ['no events', { event: [BASE] }, 400, 'events: required'],
+    ['events null', { events: null }, 400, 'events: must be an array, got null'],
+    ['events an object', { events: BASE }, 400, 'events: must be an array, got object'],
+    ['events empty', { events: [] }, 400, 'events: must not be empty'],
+    ['1001 events', { events: Array.from({ length: 1001 }, () => BASE) }, 413, 'events: at most 1000 per request, got 1001'],
+  ])('shape error: %s', (_name, body, status, error) => {
+    expect(validateBatch(body, ctx)).toEqual({ ok: false, status, error });
   });
 
   it('takes a lower limit', () => {
-    expect(validateBatch({ events: [BASE, BASE, BASE] }, ctx, 2)).toEqual({ ok: false, error: 'events: at most 2 per request, got 3' });
+    expect(validateBatch({ events: [BASE, BASE, BASE] }, ctx, 2)).toEqual({ ok: false, status: 413, error: 'events: at most 2 per request, got 3' });
   });
 
   it('accepts 1000 events', () => {
