@@ -10,6 +10,8 @@ const base = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // One worker: integration tests share one stack, and the outage test stops and restarts Kafka.
+  maxWorkers: 1,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'], slowTestThreshold: 30 },

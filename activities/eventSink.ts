@@ -22,7 +22,12 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   // Idempotent: broker-side sequence numbers drop a retried batch it already has, so the producer's own
   // retries never duplicate. Retries are unbounded (kafkajs's default for idempotence); the collector
   // bounds how long a client waits instead, and its in-flight budget bounds the memory this holds.
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+  });
 }
 
 export class EventSink {

@@ -4,6 +4,7 @@
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning, ...rest) {
   const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
-  if (type === 'NodeVersionSupportWarning') return;
+  const text = typeof warning === 'string' ? warning : warning && warning.message;
+  if (type === 'NodeVersionSupportWarning' || String(text).startsWith('NodeVersionSupportWarning:')) return;
   return emitWarning.call(process, warning, ...rest);
 };

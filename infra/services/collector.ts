@@ -1,11 +1,11 @@
 /** The collector (workers/collector.ts) as a daemon of the local stack, run from the compiled dist/. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { errorMessage, InstallError } from '../../core/errors';
 import { startDaemon } from '../process';
+import { REPO_ROOT, repoPath } from '../repo';
 import type { LocalService } from './types';
 
-const ENTRY = path.join(__dirname, '..', '..', 'workers', 'collector.js');
+const ENTRY = repoPath('dist', 'workers', 'collector.js');
 
 export const collector: LocalService = {
   name: 'collector',
@@ -20,8 +20,8 @@ export const collector: LocalService = {
     startDaemon({
       name: 'collector',
       command: process.execPath,
-      args: ['--enable-source-maps', '--require', path.join(__dirname, '..', '..', '..', 'bin', 'node-warnings.js'), ENTRY],
-      cwd: path.join(__dirname, '..', '..', '..'),
+      args: ['--enable-source-maps', '--require', repoPath('bin', 'node-warnings.js'), ENTRY],
+      cwd: REPO_ROOT,
       logFile: ctx.layout.logFile('collector'),
       pidFile: ctx.layout.pidFile('collector'),
     });

@@ -7,11 +7,12 @@ import type { KafkaConfig } from '../../core/config';
 import { errorMessage, InstallError } from '../../core/errors';
 import { installOnce, mavenCopyDependencies } from '../install';
 import { runSync, startDaemon } from '../process';
+import { repoPath } from '../repo';
 import { findJavaHome } from '../tools';
 import { VERSIONS } from '../versions';
 import type { LocalService } from './types';
 
-const POM = path.join(__dirname, '..', '..', '..', 'infra', 'maven', 'kafka-pom.xml');
+const POM = repoPath('infra', 'maven', 'kafka-pom.xml');
 
 export function kafkaServerProperties(config: KafkaConfig, logDir: string): string {
   const h = config.host;

@@ -20,10 +20,10 @@ describe('clicklake stack status --json', () => {
     services: Record<string, { healthy: boolean; pid: number | null; detail: string } & Record<string, unknown>>;
   };
 
-  it('prints exactly one JSON document reporting all six services healthy', () => {
+  it('prints exactly one JSON document reporting every service healthy', () => {
     expect(result.code).toBe(0);
     expect(status.healthy).toBe(true);
-    expect(Object.keys(status.services).sort()).toEqual(['kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal']);
+    expect(Object.keys(status.services).sort()).toEqual(['collector', 'kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal']);
     for (const [name, s] of Object.entries(status.services)) expect([name, s.healthy]).toEqual([name, true]);
   });
 
@@ -35,6 +35,7 @@ describe('clicklake stack status --json', () => {
     expect(s.s3).toEqual(expect.objectContaining({ endpoint: expect.any(String), bucket: 'clicklake' }));
     expect(s.presto).toEqual(expect.objectContaining({ url: expect.any(String) }));
     expect(s.redis).toEqual(expect.objectContaining({ url: expect.stringMatching(/^redis:\/\//) }));
+    expect(s.collector).toEqual(expect.objectContaining({ url: expect.stringMatching(/^http:/), api_key: expect.stringMatching(/^ck_local_/) }));
   });
 
   it('is backed by the real server processes', () => {
@@ -45,6 +46,7 @@ describe('clicklake stack status --json', () => {
       s3: /minio server /,
       presto: /java .*io\.trino\.server\.TrinoServer/,
       redis: /redis-server /,
+      collector: /node .*workers\/collector\.js/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
       const pid = status.services[name]?.pid;
