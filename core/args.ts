@@ -43,3 +43,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   return { positional, flags };
 }
+
+/** A numeric option, or its default; a bad value is a BadInputError naming the option and the rule. */
+export function numberFlag(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  rule: { readonly min: number; readonly max: number; readonly integer?: boolean },
+): number {
+  const value = args.flags[name];
+  if (value === undefined) return fallback;
+  if (value === true) throw new BadInputError(`--${name}: needs a value`);
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new BadInputError(`--${name}: must be a number, got "${value}"`);
+  if (rule.integer && !Number.isInteger(n)) throw new BadInputError(`--${name}: must be a whole number, got ${value}`);
+  if (n < rule.min || n > rule.max) throw new BadInputError(`--${name}: must be between ${rule.min} and ${rule.max}, got ${value}`);
+  return n;
+}
+
+/** A string option, or undefined when absent; a bare `--name` without a value is refused. */
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags[name];
+  if (value === true) throw new BadInputError(`--${name}: needs a value`);
+  return value;
+}

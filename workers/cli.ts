@@ -2,11 +2,13 @@
  * `clicklake <command>` (CONTRACT §4). With `--json`, stdout holds exactly one JSON document; progress
  * and logs go to stderr. Failures exit non-zero with a one-line reason.
  */
-import { parseArgs, type ParsedArgs } from '../core/args';
+import { numberFlag, parseArgs, stringFlag, type ParsedArgs } from '../core/args';
+import { requireSecrets } from '../core/config';
 import { ensureSecrets } from '../infra/secrets';
 import { layoutOf } from '../infra/layout';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../infra/stack';
 import { loadConfig } from './config';
+import { generate, writeTruth } from './generate';
 
 const USAGE = `usage: clicklake <command> [--json]
 
@@ -15,6 +17,10 @@ commands:
   stack down      stop every local service (data stays in the state folder)
   stack status    ask every service a real protocol question and print its endpoints
   demo            the main job: bring the stack up and show what runs where
+  generate        synthetic traffic through the collector
+                    --rate R (events/s, 1000) --duration S (10) [--late-pct P] [--too-late-pct P]
+                    [--dup-pct P] [--bad-pct P] [--truth FILE] [--seed N] [--batch N (500)]
+                    [--concurrency N (4)] [--campaigns N (50)] [--users N (5000)] [--titles N (200)] [--gzip]
   help            this text
 `;
 
@@ -79,6 +85,48 @@ async function run(args: ParsedArgs): Promise<number> {
       );
     });
     return status.healthy ? 0 : 1;
+  }
+  if (command === 'generate') {
+    const config = loadConfig();
+    requireSecrets(config);
+    const pct = (name: string): number => numberFlag(args, name, 0, { min: 0, max: 100 }) / 100;
+    const seed = numberFlag(args, 'seed', Date.now() % 2_147_483_647, { min: 0, max: 2_147_483_647, integer: true });
+    const truthFile = stringFlag(args, 'truth');
+    const result = await generate(
+      config.collector,
+      {
+        ratePerSec: numberFlag(args, 'rate', 1000, { min: 1, max: 10_000_000 }),
+        durationSec: numberFlag(args, 'duration', 10, { min: 0.1, max: 86_400 }),
+        batchSize: numberFlag(args, 'batch', 500, { min: 1, max: 1000, integer: true }),
+        concurrency: numberFlag(args, 'concurrency', 4, { min: 1, max: 256, integer: true }),
+        gzip: args.flags.gzip === true,
+        traffic: {
+          seed,
+          campaigns: numberFlag(args, 'campaigns', 50, { min: 1, max: 1_000_000, integer: true }),
+          users: numberFlag(args, 'users', 5000, { min: 1, max: 100_000_000, integer: true }),
+          titles: numberFlag(args, 'titles', 200, { min: 1, max: 1_000_000, integer: true }),
+          lateFraction: pct('late-pct'),
+          tooLateFraction: pct('too-late-pct'),
+          duplicateFraction: pct('dup-pct'),
+          malformedFraction: pct('bad-pct'),
+        },
+      },
+      (line) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+      },
+    );
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const truth = truthFile === undefined ? undefined : writeTruth(truthFile, result);
+    const out = { ...result.summary, truth_file: truthFile ?? null, truth_stats: truth?.stats ?? null };
+    emit(out, () => {
+      const s = result.summary;
+      process.stdout.write(
+        `sent ${s.sent} events in ${s.durationSec} s (${s.eventsPerSec}/s, seed ${s.seed}): accepted ${s.accepted} (quarantined ${s.quarantined}), ` +
+          `rejected ${s.rejected}, retries ${s.retries}\n` +
+          (truthFile ? `truth (${truth?.stats.counted} counted events after dedup) written to ${truthFile}\n` : ''),
+      );
+    });
+    return 0;
   }
   if (command === undefined || command === 'help' || args.flags.help === true) {
     process.stdout.write(USAGE);
