@@ -1,0 +1,54 @@
+/**
+ * The conservation ledger of one promotion run of an hour and layer (CONTRACT §3, `lake.audit.hour_runs`):
+ * every row read is written, or counted as a duplicate, a rejection or a late (quarantined) event.
+ * `rows_in = rows_out + duplicates + rejected + late`, always; a run whose figures do not add up fails
+ * loudly and publishes nothing.
+ */
+import { ClicklakeError } from './errors';
+
+export interface Ledger {
+  readonly rows_in: number;
+  readonly rows_out: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly late: number;
+}
+
+export const LEDGER_FIELDS = ['rows_in', 'rows_out', 'duplicates', 'rejected', 'late'] as const satisfies ReadonlyArray<keyof Ledger>;
+
+export const EMPTY_LEDGER: Ledger = { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 };
+
+/** The figures of a run do not add up: a bug in promotion, never fixed by a retry. */
+export class LedgerImbalanceError extends ClicklakeError {
+  readonly ledger: Ledger;
+
+  constructor(ledger: Ledger, reason: string) {
+    super(`ledger: ${reason} (${LEDGER_FIELDS.map((field) => `${field}=${ledger[field]}`).join(', ')})`, { retriable: false });
+    this.ledger = ledger;
+  }
+}
+
+/** Returns the ledger when it balances; throws LedgerImbalanceError otherwise. */
+export function checkLedger(ledger: Ledger): Ledger {
+  const bad = LEDGER_FIELDS.find((field) => !Number.isSafeInteger(ledger[field]) || ledger[field] < 0);
+  if (bad !== undefined) throw new LedgerImbalanceError(ledger, `${bad} must be a whole number ≥ 0`);
+  const accounted = ledger.rows_out + ledger.duplicates + ledger.rejected + ledger.late;
+  if (ledger.rows_in !== accounted) {
+    throw new LedgerImbalanceError(ledger, `rows_in ${ledger.rows_in} != rows_out + duplicates + rejected + late = ${accounted}`);
+  }
+  return ledger;
+}
+
+/** Field-by-field sum, e.g. of the hours of a backfill. */
+export function sumLedgers(ledgers: readonly Ledger[]): Ledger {
+  return ledgers.reduce<Ledger>(
+    (sum, l) => ({
+      rows_in: sum.rows_in + l.rows_in,
+      rows_out: sum.rows_out + l.rows_out,
+      duplicates: sum.duplicates + l.duplicates,
+      rejected: sum.rejected + l.rejected,
+      late: sum.late + l.late,
+    }),
+    EMPTY_LEDGER,
+  );
+}
