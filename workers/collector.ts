@@ -13,8 +13,7 @@ import { requireSecrets, type ClicklakeConfig } from '../core/config';
 import type { CollectorDeadLetter } from '../core/deadLetter';
 import { defaultValidationContext, MAX_BODY_BYTES, validateBatch, type RejectedEvent } from '../core/event';
 import { errorMessage } from '../core/errors';
-import { createKafka } from '../activities/clients';
-import { createIdempotentProducer, EventSink } from '../activities/eventSink';
+import { createProducer, EventSink, partitionCounts } from '../activities/eventSink';
 import { ensureSchema, SchemaRegistryClient, valueSubject } from '../activities/schemaRegistry';
 import { eventAvroType, eventSchemaText } from '../schemas/event';
 import { BodyError, checkBodyHeaders, readBody } from './httpBody';
@@ -25,7 +24,7 @@ export interface CollectorDeps {
   readonly sink: Pick<EventSink, 'publish'>;
   readonly metrics: CollectorMetrics;
   readonly now: () => number;
-  /** Whether the Kafka producer is connected, for /healthz. */
+  /** Whether the last produce call to Kafka succeeded, for /healthz. */
   readonly isReady: () => boolean;
 }
 
@@ -177,8 +176,10 @@ export function createCollectorServer(deps: CollectorDeps): http.Server {
       return postEvents(req);
     }
     if (path === '/healthz') {
+      // The process answers, so 200; `degraded` says Kafka refused the last produce call (requests then
+      // get 503 and clients retry), which clears with the next call Kafka accepts.
       const ready = deps.isReady();
-      return { status: ready ? 200 : 503, body: { status: ready ? 'ok' : 'kafka not connected', in_flight_events: budget.inFlight } };
+      return { status: 200, body: { status: ready ? 'ok' : 'degraded', kafka_last_produce_ok: ready, in_flight_events: budget.inFlight } };
     }
     if (path === '/metrics') {
       return { status: 200, body: null, text: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType } };
@@ -213,23 +214,18 @@ export function createCollectorServer(deps: CollectorDeps): http.Server {
 export async function startCollector(config: ClicklakeConfig): Promise<{ server: http.Server; close: () => Promise<void> }> {
   const registry = new SchemaRegistryClient(config.schemaRegistry.url);
   const schemaId = await ensureSchema(registry, valueSubject(config.kafka.eventsTopic), eventSchemaText());
-  const producer = createIdempotentProducer(createKafka(config.kafka, { clientId: 'clicklake-collector' }));
-  let connected = false;
-  producer.on(producer.events.CONNECT, () => {
-    connected = true;
-  });
-  producer.on(producer.events.DISCONNECT, () => {
-    connected = false;
-  });
-  await producer.connect();
-  connected = true;
-  const sink = new EventSink(producer, {
+  const newProducer = () => createProducer(config.kafka, 'clicklake-collector');
+  const probe = newProducer();
+  const partitions = await partitionCounts(probe, [config.kafka.eventsTopic, config.kafka.deadLetterTopic]);
+  await probe.close();
+  const sink = new EventSink(newProducer, {
     eventsTopic: config.kafka.eventsTopic,
     deadLetterTopic: config.kafka.deadLetterTopic,
+    partitions,
     schemaId,
     avroType: eventAvroType(),
   });
-  const server = createCollectorServer({ config, sink, metrics: createCollectorMetrics(), now: Date.now, isReady: () => connected });
+  const server = createCollectorServer({ config, sink, metrics: createCollectorMetrics(), now: Date.now, isReady: () => sink.healthy });
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -242,7 +238,7 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     server,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await producer.disconnect();
+      await sink.close();
     },
   };
 }

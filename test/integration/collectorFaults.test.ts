@@ -2,40 +2,49 @@
  * Backpressure and faults, on the real Kafka: a collector built in this process with small limits
  * (its own port), the real idempotent producer and the real registry. Kafka is really stopped.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Producer } from 'kafkajs';
+/**
+ * Backpressure and faults, on the real Kafka: a second collector process (the production entrypoint,
+ * dist/workers/collector.js) on its own port with small limits. Kafka is really stopped or frozen.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createKafka } from '../../activities/clients';
-import { createIdempotentProducer, EventSink } from '../../activities/eventSink';
-import { ensureSchema, SchemaRegistryClient, valueSubject } from '../../activities/schemaRegistry';
-import type { ClicklakeConfig } from '../../core/config';
+import { SchemaRegistryClient } from '../../activities/schemaRegistry';
 import { layoutOf } from '../../infra/layout';
 import { readPid, stopDaemon } from '../../infra/process';
+import { repoPath } from '../../infra/repo';
 import { stackUp } from '../../infra/stack';
-import { eventAvroType, eventSchemaText } from '../../schemas/event';
-import { createCollectorServer } from '../../workers/collector';
-import { createCollectorMetrics } from '../../workers/metrics';
 import { unframe } from '../../core/wireFormat';
 import { endOffsets, readRange } from '../support/kafka';
 import { stackConfig, uniqueName } from '../support/stack';
 
 const base = stackConfig();
+let nextPort = 18_900 + Math.floor(Math.random() * 500);
 
-async function startCollector(overrides: Partial<ClicklakeConfig['collector']>): Promise<{ url: string; close: () => Promise<void> }> {
-  const config: ClicklakeConfig = { ...base, collector: { ...base.collector, ...overrides } };
-  const schemaId = await ensureSchema(new SchemaRegistryClient(config.schemaRegistry.url), valueSubject(config.kafka.eventsTopic), eventSchemaText());
-  const producer: Producer = createIdempotentProducer(createKafka(config.kafka, { clientId: 'clicklake-test-collector', quiet: true }));
-  await producer.connect();
-  const sink = new EventSink(producer, { eventsTopic: config.kafka.eventsTopic, deadLetterTopic: config.kafka.deadLetterTopic, schemaId, avroType: eventAvroType() });
-  const server: Server = createCollectorServer({ config, sink, metrics: createCollectorMetrics(), now: Date.now, isReady: () => true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+async function startCollector(env: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+  const port = nextPort++;
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ['--require', repoPath('bin', 'node-warnings.js'), repoPath('dist', 'workers', 'collector.js')], {
+    env: { ...process.env, CLICKLAKE_COLLECTOR_PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break;
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`test collector did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await producer.disconnect().catch(() => undefined);
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -55,7 +64,7 @@ async function post(url: string, body: object[]): Promise<{ status: number; retr
 
 describe('collector backpressure', () => {
   it('answers 429 with Retry-After past the per-key rate, and nothing for it reaches Kafka', async () => {
-    const collector = await startCollector({ ratePerKey: 20 });
+    const collector = await startCollector({ CLICKLAKE_COLLECTOR_RATE_PER_KEY: '20' });
     try {
       const run = uniqueName('rl');
       expect((await post(collector.url, events(`${run}-a`, 30))).status).toBe(200);
@@ -104,7 +113,7 @@ describe('collector with Kafka failing', () => {
     const run = uniqueName('stopped');
     const batches = [events(`${run}-a`, 500), events(`${run}-b`, 500)];
     const before = await endOffsets(kafka, base.kafka.eventsTopic);
-    const collector = await startCollector({ ackTimeoutMs: 1500 });
+    const collector = await startCollector({ CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS: '1500' });
     try {
       expect(await stopDaemon(kafkaPidFile, 30_000)).toBe(true);
       for (let round = 0; round < 3; round++) {
@@ -126,7 +135,7 @@ describe('collector with Kafka failing', () => {
     const run = uniqueName('frozen');
     const [a, b, c] = [events(`${run}-a`, 500), events(`${run}-b`, 500), events(`${run}-c`, 200)];
     const before = await endOffsets(kafka, base.kafka.eventsTopic);
-    const collector = await startCollector({ ackTimeoutMs: 1500, maxInFlightEvents: 1000 });
+    const collector = await startCollector({ CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS: '1500', CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT: '1000' });
     const pid = readPid(kafkaPidFile) as number;
     try {
       process.kill(pid, 'SIGSTOP'); // the broker hangs: connections stay open, nothing is answered
