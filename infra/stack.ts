@@ -15,6 +15,7 @@ import { redis } from './services/redis';
 import { s3 } from './services/s3';
 import { schemaRegistry } from './services/schemaRegistry';
 import { temporal } from './services/temporal';
+import { worker } from './services/worker';
 import type { LocalService, ProbeResult, ServiceContext } from './services/types';
 
 export const SERVICES: Readonly<Record<ServiceName, LocalService>> = {
@@ -25,6 +26,7 @@ export const SERVICES: Readonly<Record<ServiceName, LocalService>> = {
   presto,
   redis,
   collector,
+  worker,
 };
 
 export interface ServiceStatus extends ProbeResult {

@@ -23,7 +23,7 @@ describe('clicklake stack status --json', () => {
   it('prints exactly one JSON document reporting every service healthy', () => {
     expect(result.code).toBe(0);
     expect(status.healthy).toBe(true);
-    expect(Object.keys(status.services).sort()).toEqual(['collector', 'kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal']);
+    expect(Object.keys(status.services).sort()).toEqual(['collector', 'kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal', 'worker']);
     for (const [name, s] of Object.entries(status.services)) expect([name, s.healthy]).toEqual([name, true]);
   });
 
@@ -47,6 +47,7 @@ describe('clicklake stack status --json', () => {
       presto: /java .*io\.trino\.server\.TrinoServer/,
       redis: /redis-server /,
       collector: /node .*workers\/collector\.js/,
+      worker: /node .*workers\/temporalWorker\.js/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
       const pid = status.services[name]?.pid;
