@@ -8,6 +8,7 @@ import { ensureSecrets } from '../infra/secrets';
 import { layoutOf } from '../infra/layout';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../infra/stack';
 import { loadConfig } from './config';
+import { runDemo, formatDemo } from './demo';
 import { generate, writeTruth } from './generate';
 
 const USAGE = `usage: clicklake <command> [--json]
@@ -16,7 +17,8 @@ commands:
   stack up        install (cached) and start the local stack, then bootstrap topics, bucket and schemas
   stack down      stop every local service (data stays in the state folder)
   stack status    ask every service a real protocol question and print its endpoints
-  demo            the main job: bring the stack up and show what runs where
+  demo            the main job: bring the stack up, send traffic, show results and where to look
+                    [--rate R (3000)] [--duration S (15)]
   generate        synthetic traffic through the collector
                     --rate R (events/s, 1000) --duration S (10) [--late-pct P] [--too-late-pct P]
                     [--dup-pct P] [--bad-pct P] [--truth FILE] [--seed N] [--batch N (500)]
@@ -70,21 +72,25 @@ async function run(args: ParsedArgs): Promise<number> {
   }
   if (command === 'demo') {
     const status = await up();
+    if (!status.healthy) {
+      emit({ status }, () => printStatus(status));
+      return 1;
+    }
     const config = loadConfig();
-    emit({ status }, () => {
+    const report = await runDemo(
+      config,
+      status,
+      {
+        ratePerSec: numberFlag(args, 'rate', 3000, { min: 1, max: 1_000_000 }),
+        durationSec: numberFlag(args, 'duration', 15, { min: 1, max: 3600 }),
+      },
+      progress,
+    );
+    emit(report, () => {
       printStatus(status);
-      process.stdout.write(
-        [
-          '',
-          'Where to look:',
-          `  Temporal Web UI   ${config.temporal.uiUrl}`,
-          `  Presto (Trino)    ${config.presto.url}/ui/   (catalog ${config.presto.catalog}: schemas bronze, silver, gold, audit)`,
-          `  S3 console        http://${config.s3.host}:${config.s3.consolePort}   (credentials in ${layoutOf(config.paths).secretsFile})`,
-          '',
-        ].join('\n'),
-      );
+      process.stdout.write(formatDemo(report, layoutOf(config.paths).secretsFile));
     });
-    return status.healthy ? 0 : 1;
+    return 0;
   }
   if (command === 'generate') {
     const config = loadConfig();
