@@ -490,3 +490,30 @@ export function planBronzeBatch(input: BatchPlanInput): BatchPlan | null {
   if (committedOffset >= highWatermark) return null;
   return { partition, firstOffset: committedOffset, lastOffset: Math.min(highWatermark, committedOffset + maxRecords) - 1 };
 }
+
+/**
+ * The hour index: one empty marker per (event hour, object), written with the manifest, so a
+ * promotion of hour H lists `bronze/_index/events/hour=H/` and finds exactly the objects holding H
+ * without reading every manifest of the lake.
+ */
+export function hourIndexPrefix(hour: string): string {
+  return `${zonePrefix('bronze')}_index/${BRONZE_DATASET}/hour=${hour}/`;
+}
+
+export function hourIndexKey(hour: string, range: BronzeRange): string {
+  checkRange(range);
+  return `${hourIndexPrefix(hour)}${rangePath(range).slice(BRONZE_DATASET.length + 1).replace(/\//g, '~')}`;
+}
+
+/** The Bronze object an hour-index marker points at. */
+export function objectKeyOfHourIndex(indexKey: string): string {
+  const slash = indexKey.lastIndexOf('/');
+  return `${zonePrefix('bronze')}${BRONZE_DATASET}/${indexKey.slice(slash + 1).replace(/~/g, '/')}${BRONZE_OBJECT_SUFFIX}`;
+}
+
+/** Prefix of the manifests of one partition whose range starts at `firstOffset`. */
+export function manifestPrefixFrom(topic: string, partition: number, firstOffset: number): string {
+  const p = String(partition).padStart(PARTITION_DIGITS, '0');
+  const f = String(firstOffset).padStart(OFFSET_DIGITS, '0');
+  return `${zonePrefix('bronze')}_manifests/${BRONZE_DATASET}/topic=${topic}/partition=${p}/offsets=${f}-`;
+}

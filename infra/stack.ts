@@ -5,6 +5,7 @@
  */
 import type { ClicklakeConfig } from '../core/config';
 import { ClicklakeError, errorMessage } from '../core/errors';
+import { ensureLakeWorkflows } from '../workers/schedules';
 import { bootstrap } from './bootstrap';
 import { APP_SERVICES, INFRA_SERVICES, layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
 import { runningPid, stopDaemon, tailFile } from './process';
@@ -75,11 +76,13 @@ async function waitHealthy(ctx: ServiceContext, service: LocalService): Promise<
 /** Starts the service unless it already answers; waits until it does. */
 async function ensureRunning(ctx: ServiceContext, service: LocalService): Promise<'already up' | 'started'> {
   const pidFile = ctx.layout.pidFile(service.name);
-  if (service.isStale?.(ctx)) {
+  const stale = service.isStale?.(ctx) === true;
+  if (stale) {
     ctx.progress(`${service.name} runs older code than dist/; restarting it`);
     await stopDaemon(pidFile, 30_000);
+  } else if ((await service.probe(ctx)).healthy) {
+    return 'already up';
   }
-  if ((await service.probe(ctx)).healthy) return 'already up';
   if (runningPid(pidFile) === undefined) {
     await service.start(ctx);
     ctx.progress(`starting ${service.name}`);
@@ -118,6 +121,7 @@ export async function stackUp(config: ClicklakeConfig, progress: (message: strin
   await settle(INFRA_SERVICES);
   await bootstrap(config, progress);
   await settle(APP_SERVICES);
+  await ensureLakeWorkflows(config, progress);
   progress(`stack is up (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return stackStatus(config);
 }

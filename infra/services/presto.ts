@@ -62,6 +62,8 @@ export function prestoEtcFiles(config: ClicklakeConfig, dataDir: string, pluginD
       // Tables are external over objects the pipeline writes; Presto may also write (Gold INSERTs).
       'hive.non-managed-table-writes-enabled=true',
       'hive.recursive-directories=true',
+      // Promotion registers each hour's partition at its versioned location (atomic publish).
+      'hive.allow-register-partition-procedure=true',
       'fs.native-s3.enabled=true',
       `s3.endpoint=${config.s3.endpoint}`,
       `s3.region=${config.s3.region}`,
@@ -97,6 +99,9 @@ export const presto: LocalService = {
     for (const [name, text] of Object.entries(prestoEtcFiles(ctx.config, dataDir, pluginDir))) {
       fs.writeFileSync(path.join(etcDir, name), text, { mode: 0o600 });
     }
+    // The launcher keeps a pid file of its own and refuses to start while it names a live process; we
+    // own the lifecycle (our pid file), and a stale one could name an unrelated process after a reboot.
+    fs.rmSync(path.join(dataDir, 'var', 'run', 'launcher.pid'), { force: true });
     const javaHome = findJavaHome(VERSIONS.trinoMinJava, `Trino ${VERSIONS.trino}`);
     startDaemon({
       name: 'presto',

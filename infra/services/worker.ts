@@ -41,7 +41,9 @@ export const worker: LocalService = {
         taskQueue: { name: temporal.taskQueue },
         taskQueueType: WORKFLOW_QUEUE,
       });
-      const pollers = res.pollers?.length ?? 0;
+      // The server remembers pollers for minutes after they left; a live worker long-polls (60 s) without pause.
+      const recent = Date.now() - 90_000;
+      const pollers = (res.pollers ?? []).filter((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000 >= recent).length;
       return { healthy: pollers > 0, detail: `${pollers} poller(s) on task queue ${temporal.taskQueue}` };
     } catch (err) {
       return { healthy: false, detail: errorMessage(err) };

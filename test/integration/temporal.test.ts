@@ -1,6 +1,7 @@
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { activityDeps } from '../../workers/temporalWorker';
 import { connectTemporal } from '../../activities/clients';
 import { SEARCH_ATTRIBUTES } from '../../core/searchAttributes';
 import { stackProbe } from '../../workflows';
@@ -21,7 +22,7 @@ describe('Temporal dev server', () => {
       namespace: config.temporal.namespace,
       taskQueue,
       workflowsPath: require.resolve('../../workflows'),
-      activities: createActivities(),
+      activities: createActivities(activityDeps(config)),
     });
     const connection = await connectTemporal(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });

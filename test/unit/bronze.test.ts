@@ -4,7 +4,11 @@ import {
   buildManifest,
   coverage,
   formatBronzeLine,
+  hourIndexKey,
+  hourIndexPrefix,
   hoursIn,
+  manifestPrefixFrom,
+  objectKeyOfHourIndex,
   manifestKey,
   objectsForHour,
   parseBronzeLine,
@@ -396,5 +400,21 @@ describe('planBronzeBatch', () => {
       [100, 199],
       [200, 249],
     ]);
+  });
+});
+
+describe('hour index', () => {
+  const range = { topic: 'clicklake.events', partition: 3, firstOffset: 1200, lastOffset: 1299 };
+
+  it('points from an event hour to the object that holds it', () => {
+    const key = hourIndexKey('2026-11-22T05', range);
+    expect(key).toBe('bronze/_index/events/hour=2026-11-22T05/topic=clicklake.events~partition=00003~offsets=00000000000000001200-00000000000000001299');
+    expect(key.startsWith(hourIndexPrefix('2026-11-22T05'))).toBe(true);
+    expect(objectKeyOfHourIndex(key)).toBe(bronzeObjectKey(range));
+  });
+
+  it('finds the manifest of a range from its first offset', () => {
+    expect(manifestKey(bronzeObjectKey(range)).startsWith(manifestPrefixFrom('clicklake.events', 3, 1200))).toBe(true);
+    expect(manifestKey(bronzeObjectKey(range)).startsWith(manifestPrefixFrom('clicklake.events', 3, 120))).toBe(false);
   });
 });
