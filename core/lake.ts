@@ -14,6 +14,12 @@ export function zoneLocation(bucket: string, zone: LakeSchema): string {
   return `s3://${bucket}/${zonePrefix(zone)}`;
 }
 
+/**
+ * Key prefix of the Trino file metastore in the bucket (`hive.metastore.catalog.dir` of the catalog):
+ * one `.trinoSchema` JSON object per schema, table and partition.
+ */
+export const METASTORE_PREFIX = '_metastore/';
+
 /** Marker object that makes a zone visible in S3 browsers before it holds data; `_` hides it from Hive. */
 export function zoneMarkerKey(zone: LakeSchema): string {
   return `${zonePrefix(zone)}_zone.json`;

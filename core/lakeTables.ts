@@ -1,0 +1,279 @@
+/**
+ * The tables of the lake (CONTRACT §3) in one place: schema, name, columns with their Trino types,
+ * partition columns and S3 location, and the SQL and metastore paths built from them. Pure: names,
+ * JSON and SQL text only.
+ *
+ * Type decisions, for Trino's Hive connector reading Parquet that DuckDB writes:
+ * - ids, names and enums are `varchar`; counts are `bigint`; `ctr` is `double` (NULL without impressions).
+ * - times (`event_time`, `received_time`, `finished_at`) are `bigint` epoch milliseconds, as every
+ *   row type of the code holds them. Exact and time-zone free: a Parquet TIMESTAMP read into a Hive
+ *   `timestamp` column is shifted by the reader's `hive.parquet.time-zone` (the JVM zone by default),
+ *   a bigint never is. Readers convert with `from_unixtime(event_time / 1e3)`.
+ * - `properties` is `map(varchar, varchar)` (a Parquet MAP), so `properties['experiment']` works and
+ *   the map is what the event schema says it is; NULL when the event had none.
+ * - partition columns `dt` (YYYY-MM-DD) and `hr` (00-23) are `varchar` and live in the path, never in
+ *   the Parquet files; hourly tables have both, daily tables `dt` only.
+ */
+import type { Ledger } from './ledger';
+import { BadInputError } from './errors';
+import { METASTORE_PREFIX, quoteIdentifier, quoteLiteral, zonePrefix, type LakeSchema } from './lake';
+import type { SilverRow } from './silver';
+import { parseDay, parseHourKey } from './time';
+import type { CampaignDailyRow, CtrHourlyRow, DauDailyRow, TitlePlaysDailyRow } from './truth';
+
+export type TrinoType = 'varchar' | 'bigint' | 'double' | 'map(varchar, varchar)';
+export type PartitionColumn = 'dt' | 'hr';
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: TrinoType;
+}
+
+/** Type-only key: a TableDef carries its row type without holding a row. */
+declare const rowType: unique symbol;
+
+/** A lake table whose rows are `Row` (partition columns included). */
+export interface TableDef<Row extends object = object> {
+  readonly [rowType]?: Row;
+  readonly schema: LakeSchema;
+  readonly table: string;
+  /** Every column in table order: the data columns, then the partition columns (Trino wants them last). */
+  readonly columns: readonly ColumnDef[];
+  readonly partitionedBy: readonly PartitionColumn[];
+  /** Key prefix of the table in the bucket, ending in `/`; partitions are below it. */
+  readonly prefix: string;
+}
+
+/** A row as stored in a Parquet file: without the partition columns, which are in the path. */
+export type DataRow<Row extends object> = Omit<Row, PartitionColumn>;
+
+/** The values of a table's partition columns: `hr` exactly for hourly tables. */
+export interface PartitionValues {
+  readonly dt: string;
+  readonly hr?: string;
+}
+
+type ColumnTypes<Row extends object> = { readonly [K in Extract<keyof Row, string>]-?: TrinoType };
+
+/**
+ * A table of its column types, in table order. The mapped type makes a column added to or removed
+ * from the row type a compile error here; partition columns must come last.
+ */
+function defineTable<Row extends object>(schema: LakeSchema, table: string, types: ColumnTypes<Row>, partitionedBy: readonly PartitionColumn[]): TableDef<Row> {
+  quoteIdentifier(table);
+  const columns = (Object.keys(types) as Array<keyof ColumnTypes<Row>>).map((name) => ({ name, type: types[name] }));
+  const trailing = columns.slice(columns.length - partitionedBy.length).map((column) => column.name);
+  if (trailing.join() !== partitionedBy.join()) throw new Error(`${schema}.${table}: partition columns ${partitionedBy.join(', ')} must be the last columns`);
+  return { schema, table, columns, partitionedBy, prefix: `${zonePrefix(schema)}${table}/` };
+}
+
+const HOURLY = ['dt', 'hr'] as const;
+const DAILY = ['dt'] as const;
+
+export const SILVER_EVENTS: TableDef<SilverRow> = defineTable<SilverRow>(
+  'silver',
+  'events',
+  {
+    event_id: 'varchar',
+    event_type: 'varchar',
+    event_time: 'bigint',
+    received_time: 'bigint',
+    user_key: 'varchar',
+    session_id: 'varchar',
+    campaign_id: 'varchar',
+    ad_id: 'varchar',
+    placement: 'varchar',
+    title_id: 'varchar',
+    position_ms: 'bigint',
+    device_type: 'varchar',
+    country: 'varchar',
+    page_url: 'varchar',
+    properties: 'map(varchar, varchar)',
+    dt: 'varchar',
+    hr: 'varchar',
+  },
+  HOURLY,
+);
+
+export const GOLD_CTR_HOURLY: TableDef<CtrHourlyRow> = defineTable<CtrHourlyRow>(
+  'gold',
+  'ctr_hourly',
+  { campaign_id: 'varchar', impressions: 'bigint', clicks: 'bigint', ctr: 'double', dt: 'varchar', hr: 'varchar' },
+  HOURLY,
+);
+
+export const GOLD_CAMPAIGN_DAILY: TableDef<CampaignDailyRow> = defineTable<CampaignDailyRow>(
+  'gold',
+  'campaign_daily',
+  { campaign_id: 'varchar', impressions: 'bigint', clicks: 'bigint', ctr: 'double', unique_users: 'bigint', dt: 'varchar' },
+  DAILY,
+);
+
+export const GOLD_DAU_DAILY: TableDef<DauDailyRow> = defineTable<DauDailyRow>('gold', 'dau_daily', { device_type: 'varchar', dau: 'bigint', dt: 'varchar' }, DAILY);
+
+export const GOLD_TITLE_PLAYS_DAILY: TableDef<TitlePlaysDailyRow> = defineTable<TitlePlaysDailyRow>(
+  'gold',
+  'title_plays_daily',
+  { title_id: 'varchar', plays: 'bigint', unique_viewers: 'bigint', dt: 'varchar' },
+  DAILY,
+);
+
+export type HourRunLayer = 'silver' | 'gold';
+/** `published`: the run switched the partition to its version; `failed`: it published nothing. */
+export type HourRunStatus = 'published' | 'failed';
+
+/** One row of `lake.audit.hour_runs`: the ledger of one promotion run of an hour and layer. */
+export interface HourRunRow extends Ledger {
+  readonly layer: HourRunLayer;
+  readonly workflow_id: string;
+  readonly run_id: string;
+  /** Epoch ms. */
+  readonly finished_at: number;
+  /** The run version the run wrote (core/versions.ts runVersion). */
+  readonly version: string;
+  readonly status: HourRunStatus;
+  readonly dt: string;
+  readonly hr: string;
+}
+
+/** CONTRACT §3's columns, then `version` and `status` (added at the end of the data columns). */
+export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
+  'audit',
+  'hour_runs',
+  {
+    layer: 'varchar',
+    rows_in: 'bigint',
+    rows_out: 'bigint',
+    duplicates: 'bigint',
+    rejected: 'bigint',
+    late: 'bigint',
+    workflow_id: 'varchar',
+    run_id: 'varchar',
+    finished_at: 'bigint',
+    version: 'varchar',
+    status: 'varchar',
+    dt: 'varchar',
+    hr: 'varchar',
+  },
+  HOURLY,
+);
+
+/** Every table of the lake, in the order bootstrap creates them. */
+export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow>> = [
+  SILVER_EVENTS,
+  GOLD_CTR_HOURLY,
+  GOLD_CAMPAIGN_DAILY,
+  GOLD_DAU_DAILY,
+  GOLD_TITLE_PLAYS_DAILY,
+  AUDIT_HOUR_RUNS,
+];
+
+/** The columns stored in Parquet files, in table order. */
+export function dataColumns(def: TableDef): ColumnDef[] {
+  return def.columns.filter((column) => !(def.partitionedBy as readonly string[]).includes(column.name));
+}
+
+export function qualifiedName(def: TableDef, catalog = 'lake'): string {
+  return [catalog, def.schema, def.table].map(quoteIdentifier).join('.');
+}
+
+export function tableLocation(def: TableDef, bucket: string): string {
+  return `s3://${bucket}/${def.prefix}`;
+}
+
+/** Idempotent DDL of an external, partitioned Parquet table over the table's prefix. */
+export function createTableSql(def: TableDef, bucket: string, catalog = 'lake'): string {
+  const columns = def.columns.map((column) => `${quoteIdentifier(column.name)} ${column.type}`).join(', ');
+  const partitions = def.partitionedBy.map(quoteLiteral).join(', ');
+  return (
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(def, catalog)} (${columns}) ` +
+    `WITH (format = 'PARQUET', partitioned_by = ARRAY[${partitions}], external_location = ${quoteLiteral(tableLocation(def, bucket))})`
+  );
+}
+
+export function dropTableSql(def: TableDef, catalog = 'lake'): string {
+  return `DROP TABLE IF EXISTS ${qualifiedName(def, catalog)}`;
+}
+
+/** The partition values of the table in partition-column order; BadInputError when they do not fit it. */
+export function partitionValueList(def: TableDef, values: PartitionValues): string[] {
+  const name = `${def.schema}.${def.table}`;
+  const hourly = def.partitionedBy.includes('hr');
+  if (hourly && values.hr === undefined) throw new BadInputError(`${name}: partition needs hr`);
+  if (!hourly && values.hr !== undefined) throw new BadInputError(`${name}: a daily table has no hr partition`);
+  if (values.hr === undefined) parseDay(values.dt);
+  else parseHourKey(`${values.dt}T${values.hr}`);
+  return def.partitionedBy.map((column) => (column === 'dt' ? values.dt : (values.hr as string)));
+}
+
+/** `dt=YYYY-MM-DD/hr=HH/` (or `dt=.../` for daily tables): Hive's partition path; the values need no escaping. */
+export function partitionPath(def: TableDef, values: PartitionValues): string {
+  const list = partitionValueList(def, values);
+  return def.partitionedBy.map((column, i) => `${column}=${list[i]}/`).join('');
+}
+
+/**
+ * Key prefix of a partition, or of one run version of it (`.../v=<version>/`, as core/versions.ts
+ * lays them out); the version is not checked here.
+ */
+export function partitionPrefix(def: TableDef, values: PartitionValues, version?: string): string {
+  return `${def.prefix}${partitionPath(def, values)}${version === undefined ? '' : `v=${version}/`}`;
+}
+
+export function partitionLocation(def: TableDef, bucket: string, values: PartitionValues, version?: string): string {
+  return `s3://${bucket}/${partitionPrefix(def, values, version)}`;
+}
+
+/**
+ * `_metastore/<schema>/<table>/dt=.../hr=.../.trinoSchema`: the file metastore's object of one
+ * partition. Its `externalLocation` is where Presto reads the partition; rewriting this one object
+ * (a single PUT) switches readers from one version to the next.
+ */
+export function partitionMetadataKey(def: TableDef, values: PartitionValues): string {
+  return `${METASTORE_PREFIX}${def.schema}/${def.table}/${partitionPath(def, values)}.trinoSchema`;
+}
+
+/** Hive metastore type names, as the file metastore stores them. */
+const HIVE_TYPES: Readonly<Record<TrinoType, string>> = {
+  varchar: 'string',
+  bigint: 'bigint',
+  double: 'double',
+  'map(varchar, varchar)': 'map<string,string>',
+};
+
+/** The partition object as Trino 476's file metastore writes it (register_partition), pointing at `location`. */
+export interface PartitionMetadata {
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string; readonly properties: Readonly<Record<string, string>> }>;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly storageFormat: 'PARQUET';
+  readonly serdeParameters: Readonly<Record<string, string>>;
+  readonly externalLocation: string;
+  readonly columnStatistics: Readonly<Record<string, never>>;
+}
+
+export function partitionMetadata(def: TableDef, location: string): PartitionMetadata {
+  if (!/^s3:\/\/[^/]+\/.+\/$/.test(location)) throw new BadInputError(`partition location: expected s3://bucket/prefix/, got "${location}"`);
+  return {
+    columns: dataColumns(def).map((column) => ({ name: column.name, type: HIVE_TYPES[column.type], properties: {} })),
+    parameters: {},
+    storageFormat: 'PARQUET',
+    serdeParameters: {},
+    externalLocation: location,
+    columnStatistics: {},
+  };
+}
+
+/** The body of the partition object (see partitionMetadataKey). */
+export function partitionMetadataJson(def: TableDef, location: string): string {
+  return `${JSON.stringify(partitionMetadata(def, location), null, 2)}\n`;
+}
+
+/** Registers a partition at a location through Presto (the catalog enables register_partition). */
+export function registerPartitionSql(def: TableDef, values: PartitionValues, location: string, catalog = 'lake'): string {
+  const columns = def.partitionedBy.map(quoteLiteral).join(', ');
+  const list = partitionValueList(def, values).map(quoteLiteral).join(', ');
+  return (
+    `CALL ${quoteIdentifier(catalog)}.system.register_partition(${quoteLiteral(def.schema)}, ${quoteLiteral(def.table)}, ` +
+    `ARRAY[${columns}], ARRAY[${list}], ${quoteLiteral(location)})`
+  );
+}

@@ -1,0 +1,134 @@
+import {
+  AUDIT_HOUR_RUNS,
+  GOLD_CAMPAIGN_DAILY,
+  GOLD_CTR_HOURLY,
+  GOLD_DAU_DAILY,
+  GOLD_TITLE_PLAYS_DAILY,
+  LAKE_TABLES,
+  SILVER_EVENTS,
+  createTableSql,
+  dataColumns,
+  partitionLocation,
+  partitionMetadata,
+  partitionMetadataKey,
+  partitionPrefix,
+  registerPartitionSql,
+} from '../../core/lakeTables';
+import { SILVER_COLUMNS } from '../../core/silver';
+import { goldDayPrefix, goldHourPrefix, runVersion, silverPrefix } from '../../core/versions';
+
+const columnsOf = (def: { columns: ReadonlyArray<{ name: string; type: string }> }): string[] => def.columns.map((c) => `${c.name} ${c.type}`);
+const VERSION = runVersion(Date.UTC(2026, 10, 22, 5, 41, 7, 123), 'run1');
+
+describe('lake tables (CONTRACT §3)', () => {
+  it('names every table in its schema, partitioned by dt (and hr for hourly tables), below its zone', () => {
+    expect(LAKE_TABLES.map((t) => [`${t.schema}.${t.table}`, t.partitionedBy.join(','), t.prefix])).toEqual([
+      ['silver.events', 'dt,hr', 'silver/events/'],
+      ['gold.ctr_hourly', 'dt,hr', 'gold/ctr_hourly/'],
+      ['gold.campaign_daily', 'dt', 'gold/campaign_daily/'],
+      ['gold.dau_daily', 'dt', 'gold/dau_daily/'],
+      ['gold.title_plays_daily', 'dt', 'gold/title_plays_daily/'],
+      ['audit.hour_runs', 'dt,hr', 'audit/hour_runs/'],
+    ]);
+  });
+
+  it('gives Silver exactly SILVER_COLUMNS, in order', () => {
+    expect(SILVER_EVENTS.columns.map((c) => c.name)).toEqual([...SILVER_COLUMNS]);
+    expect(columnsOf(SILVER_EVENTS)).toEqual([
+      'event_id varchar',
+      'event_type varchar',
+      'event_time bigint',
+      'received_time bigint',
+      'user_key varchar',
+      'session_id varchar',
+      'campaign_id varchar',
+      'ad_id varchar',
+      'placement varchar',
+      'title_id varchar',
+      'position_ms bigint',
+      'device_type varchar',
+      'country varchar',
+      'page_url varchar',
+      'properties map(varchar, varchar)',
+      'dt varchar',
+      'hr varchar',
+    ]);
+  });
+
+  it('gives Gold and the audit table the contract columns (audit: version and status added before the partitions)', () => {
+    expect([GOLD_CTR_HOURLY, GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, AUDIT_HOUR_RUNS].map(columnsOf)).toEqual([
+      ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'dt varchar', 'hr varchar'],
+      ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'unique_users bigint', 'dt varchar'],
+      ['device_type varchar', 'dau bigint', 'dt varchar'],
+      ['title_id varchar', 'plays bigint', 'unique_viewers bigint', 'dt varchar'],
+      [
+        'layer varchar',
+        'rows_in bigint',
+        'rows_out bigint',
+        'duplicates bigint',
+        'rejected bigint',
+        'late bigint',
+        'workflow_id varchar',
+        'run_id varchar',
+        'finished_at bigint',
+        'version varchar',
+        'status varchar',
+        'dt varchar',
+        'hr varchar',
+      ],
+    ]);
+    expect(dataColumns(GOLD_DAU_DAILY).map((c) => c.name)).toEqual(['device_type', 'dau']);
+  });
+
+  it('builds idempotent external-table DDL', () => {
+    expect(createTableSql(GOLD_CTR_HOURLY, 'clicklake')).toBe(
+      `CREATE TABLE IF NOT EXISTS "lake"."gold"."ctr_hourly" ("campaign_id" varchar, "impressions" bigint, "clicks" bigint, "ctr" double, "dt" varchar, "hr" varchar) ` +
+        `WITH (format = 'PARQUET', partitioned_by = ARRAY['dt', 'hr'], external_location = 's3://clicklake/gold/ctr_hourly/')`,
+    );
+  });
+
+  it('lays partitions and versions out as core/versions.ts does', () => {
+    const hour = { dt: '2026-11-22', hr: '05' };
+    expect(partitionPrefix(SILVER_EVENTS, hour, VERSION)).toBe(silverPrefix('2026-11-22', '05', VERSION));
+    expect(partitionPrefix(GOLD_CTR_HOURLY, hour, VERSION)).toBe(goldHourPrefix('ctr_hourly', '2026-11-22', '05', VERSION));
+    expect(partitionPrefix(GOLD_DAU_DAILY, { dt: '2026-11-22' }, VERSION)).toBe(goldDayPrefix('dau_daily', '2026-11-22', VERSION));
+    expect(partitionLocation(AUDIT_HOUR_RUNS, 'clicklake', hour)).toBe('s3://clicklake/audit/hour_runs/dt=2026-11-22/hr=05/');
+  });
+
+  it('names the file-metastore object of a partition', () => {
+    expect(partitionMetadataKey(SILVER_EVENTS, { dt: '2026-11-22', hr: '05' })).toBe('_metastore/silver/events/dt=2026-11-22/hr=05/.trinoSchema');
+    expect(partitionMetadataKey(GOLD_TITLE_PLAYS_DAILY, { dt: '2026-11-22' })).toBe('_metastore/gold/title_plays_daily/dt=2026-11-22/.trinoSchema');
+  });
+
+  it('refuses partition values that do not fit the table', () => {
+    expect(() => partitionPrefix(SILVER_EVENTS, { dt: '2026-11-22' })).toThrow('silver.events: partition needs hr');
+    expect(() => partitionPrefix(GOLD_DAU_DAILY, { dt: '2026-11-22', hr: '05' })).toThrow('gold.dau_daily: a daily table has no hr partition');
+    expect(() => partitionMetadataKey(SILVER_EVENTS, { dt: '2026-11-22', hr: '24' })).toThrow('hour: expected YYYY-MM-DDTHH');
+    expect(() => partitionMetadataKey(GOLD_DAU_DAILY, { dt: '2026-02-30' })).toThrow('day: expected YYYY-MM-DD');
+  });
+
+  it('builds the partition object as Trino writes it, with Hive type names', () => {
+    const location = 's3://clicklake/gold/ctr_hourly/dt=2026-11-22/hr=05/v=x/';
+    expect(partitionMetadata(GOLD_CTR_HOURLY, location)).toEqual({
+      columns: [
+        { name: 'campaign_id', type: 'string', properties: {} },
+        { name: 'impressions', type: 'bigint', properties: {} },
+        { name: 'clicks', type: 'bigint', properties: {} },
+        { name: 'ctr', type: 'double', properties: {} },
+      ],
+      parameters: {},
+      storageFormat: 'PARQUET',
+      serdeParameters: {},
+      externalLocation: location,
+      columnStatistics: {},
+    });
+    expect(partitionMetadata(SILVER_EVENTS, location).columns.find((c) => c.name === 'properties')?.type).toBe('map<string,string>');
+    expect(() => partitionMetadata(GOLD_CTR_HOURLY, 'gold/ctr_hourly/')).toThrow('partition location: expected s3://bucket/prefix/');
+  });
+
+  it('registers a partition through the catalog procedure', () => {
+    expect(registerPartitionSql(GOLD_CTR_HOURLY, { dt: '2026-11-22', hr: '05' }, 's3://clicklake/gold/ctr_hourly/dt=2026-11-22/hr=05/v=x/')).toBe(
+      `CALL "lake".system.register_partition('gold', 'ctr_hourly', ARRAY['dt', 'hr'], ARRAY['2026-11-22', '05'], 's3://clicklake/gold/ctr_hourly/dt=2026-11-22/hr=05/v=x/')`,
+    );
+  });
+});
