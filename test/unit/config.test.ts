@@ -50,6 +50,7 @@ describe('parseConfig', () => {
       maxInFlightEvents: 100_000,
       ackTimeoutMs: 10_000,
     });
+    expect(c.ctr).toEqual({ group: 'clicklake-ctr', keyPrefix: 'ctr', retentionHours: 48, dedupMinutes: 10 });
     expect(c.pii.hmacKey).toBe(SECRETS.piiHmacKey);
   });
 
@@ -66,6 +67,10 @@ describe('parseConfig', () => {
         CLICKLAKE_S3_SECRET_KEY: 'adminadmin',
         CLICKLAKE_API_KEYS: 'key-one-0123456789, key-two-0123456789',
         CLICKLAKE_PRESTO_HEAP_MB: '4096',
+        CLICKLAKE_CTR_GROUP: 'ctr-blue',
+        CLICKLAKE_CTR_KEY_PREFIX: 'ctr.blue',
+        CLICKLAKE_CTR_RETENTION_HOURS: '72',
+        CLICKLAKE_CTR_DEDUP_MINUTES: '30',
       },
       HOME,
       SECRETS,
@@ -75,6 +80,7 @@ describe('parseConfig', () => {
     expect([c.s3.bucket, c.s3.accessKeyId, c.s3.secretAccessKey]).toEqual(['my-lake', 'admin', 'adminadmin']);
     expect(c.collector.apiKeys).toEqual(['key-one-0123456789', 'key-two-0123456789']);
     expect(c.presto.heapMb).toBe(4096);
+    expect(c.ctr).toEqual({ group: 'ctr-blue', keyPrefix: 'ctr.blue', retentionHours: 72, dedupMinutes: 30 });
   });
 
   it.each([
@@ -89,6 +95,10 @@ describe('parseConfig', () => {
     [{ CLICKLAKE_PRESTO_HEAP_MB: '512' }, 'CLICKLAKE_PRESTO_HEAP_MB: must be between 1024 and 65536, got 512'],
     [{ CLICKLAKE_HOST: 'local host' }, 'CLICKLAKE_HOST: "local host" is not a host name or IPv4 address'],
     [{ CLICKLAKE_TEMPORAL_NAMESPACE: 'a b' }, 'CLICKLAKE_TEMPORAL_NAMESPACE: "a b" is not a valid namespace name'],
+    [{ CLICKLAKE_CTR_GROUP: 'my group' }, 'CLICKLAKE_CTR_GROUP: "my group" is not a valid consumer group id (letters, digits, . _ -; at most 249)'],
+    [{ CLICKLAKE_CTR_KEY_PREFIX: 'ctr:{x}' }, 'CLICKLAKE_CTR_KEY_PREFIX: "ctr:{x}" is not a valid Redis key prefix (letters, digits, . _ -; at most 64)'],
+    [{ CLICKLAKE_CTR_RETENTION_HOURS: '0' }, 'CLICKLAKE_CTR_RETENTION_HOURS: must be between 1 and 8784, got 0'],
+    [{ CLICKLAKE_CTR_DEDUP_MINUTES: '1441' }, 'CLICKLAKE_CTR_DEDUP_MINUTES: must be between 1 and 1440, got 1441'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => parseConfig(env, HOME, SECRETS)).toThrow(new ConfigError(message));
   });
