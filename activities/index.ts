@@ -1,9 +1,13 @@
 /** Merges every stage's activities into the one object a worker registers. */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { ClicklakeConfig } from '../core/config';
+import type { Presto } from './clients';
 import { createBronzeActivities, type BronzeActivities } from './bronze';
+import { createCtrActivities, type CtrActivities } from './ctr';
 import { createProbeActivities, type ProbeActivities } from './probe';
+import { createPromoteActivities, type PromoteActivities } from './promote';
 import type { SchemaRegistryClient } from './schemaRegistry';
 
 /** The clients activities share, built once per worker process (workers/temporalWorker.ts). */
@@ -12,10 +16,12 @@ export interface ActivityDeps {
   readonly s3: S3Client;
   readonly kafka: Kafka;
   readonly registry: SchemaRegistryClient;
+  readonly redis: Redis;
+  readonly presto: Presto;
 }
 
-export type Activities = ProbeActivities & BronzeActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps) };
+  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps) };
 }

@@ -4,12 +4,17 @@
  */
 import { numberFlag, parseArgs, stringFlag, type ParsedArgs } from '../core/args';
 import { requireSecrets } from '../core/config';
+import { BadInputError } from '../core/errors';
 import { ensureSecrets } from '../infra/secrets';
 import { layoutOf } from '../infra/layout';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../infra/stack';
+import { createRedis, Presto } from '../activities/clients';
+import { readRealtimeCtr } from '../activities/ctr';
+import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { loadConfig } from './config';
 import { runDemo, formatDemo } from './demo';
 import { generate, writeTruth } from './generate';
+import { runPromoteDay, runPromoteHour, verifyGold } from './lakeCommands';
 
 const USAGE = `usage: clicklake <command> [--json]
 
@@ -23,6 +28,11 @@ commands:
                     --rate R (events/s, 1000) --duration S (10) [--late-pct P] [--too-late-pct P]
                     [--dup-pct P] [--bad-pct P] [--truth FILE] [--seed N] [--batch N (500)]
                     [--concurrency N (4)] [--campaigns N (50)] [--users N (5000)] [--titles N (200)] [--gzip]
+  promote         --hour YYYY-MM-DDTHH: promote one hour (Bronze -> Silver -> Gold) and wait
+                  --day YYYY-MM-DD: recompute the daily Gold tables of one day and wait
+  ctr             --campaign-id C [--minutes N (60)]: minute-level CTR from Redis, by event time
+  query "SQL"     run SQL on Presto (catalog lake); --json prints an array of row objects
+  verify          --truth FILE: compare Gold in Presto with a truth file; exit 1 on any difference
   help            this text
 `;
 
@@ -90,7 +100,7 @@ async function run(args: ParsedArgs): Promise<number> {
       printStatus(status);
       process.stdout.write(formatDemo(report, layoutOf(config.paths).secretsFile));
     });
-    return 0;
+    return report.verify.ok ? 0 : 1;
   }
   if (command === 'generate') {
     const config = loadConfig();
@@ -133,6 +143,74 @@ async function run(args: ParsedArgs): Promise<number> {
       );
     });
     return 0;
+  }
+  if (command === 'promote') {
+    const config = loadConfig();
+    const hour = stringFlag(args, 'hour');
+    const day = stringFlag(args, 'day');
+    if ((hour === undefined) === (day === undefined)) throw new BadInputError('promote: give exactly one of --hour YYYY-MM-DDTHH or --day YYYY-MM-DD');
+    if (hour !== undefined) {
+      const result = await runPromoteHour(config, hour);
+      emit(result, () => {
+        const l = result.silver;
+        process.stdout.write(
+          `promoted ${result.hour} (version ${result.version})\n` +
+            `  silver: rows_in ${l.rows_in} = rows_out ${l.rows_out} + duplicates ${l.duplicates} + rejected ${l.rejected} + late ${l.late}\n` +
+            `  gold:   ${result.goldRows} ctr_hourly rows from ${result.gold.rows_in} Silver rows\n`,
+        );
+      });
+      return 0;
+    }
+    const result = await runPromoteDay(config, day as string);
+    emit(result, () =>
+      process.stdout.write(
+        `promoted ${result.dt} (version ${result.version}) from ${result.hoursRead} Silver hours, ${result.silverRows} rows: ` +
+          `campaign_daily ${result.rows.campaign_daily}, dau_daily ${result.rows.dau_daily}, title_plays_daily ${result.rows.title_plays_daily}\n`,
+      ),
+    );
+    return 0;
+  }
+  if (command === 'ctr') {
+    const config = loadConfig();
+    const campaignId = stringFlag(args, 'campaign-id');
+    if (campaignId === undefined || campaignId === '') throw new BadInputError('ctr: --campaign-id C is required');
+    const minutes = numberFlag(args, 'minutes', DEFAULT_REALTIME_MINUTES, { min: 1, max: MAX_REALTIME_MINUTES, integer: true });
+    const redis = createRedis(config.redis);
+    try {
+      const body = await readRealtimeCtr(redis, campaignId, minutes, Date.now(), config.ctr.keyPrefix);
+      emit(body, () => {
+        const rows = body.buckets.filter((b) => b.impressions > 0 || b.clicks > 0);
+        process.stdout.write(`campaign ${body.campaign_id}, last ${minutes} min (as of ${body.as_of}); minutes with traffic:\n`);
+        for (const b of rows) process.stdout.write(`  ${b.minute}  impressions ${String(b.impressions).padStart(6)}  clicks ${String(b.clicks).padStart(5)}  ctr ${b.ctr === null ? 'n/a' : (b.ctr * 100).toFixed(2) + '%'}\n`);
+        if (rows.length === 0) process.stdout.write('  (none)\n');
+      });
+    } finally {
+      redis.disconnect();
+    }
+    return 0;
+  }
+  if (command === 'query') {
+    const sql = args.positional.slice(1).join(' ').trim();
+    if (sql === '') throw new BadInputError('query: give the SQL as one argument, e.g. clicklake query "SELECT 1"');
+    const rows = await new Presto(loadConfig().presto).queryObjects(sql);
+    emit(rows, () => {
+      const columns = rows.length > 0 ? Object.keys(rows[0] as object) : [];
+      process.stdout.write(`${columns.join('\t')}\n${rows.map((r) => columns.map((c) => JSON.stringify(r[c] ?? null)).join('\t')).join('\n')}\n(${rows.length} rows)\n`);
+    });
+    return 0;
+  }
+  if (command === 'verify') {
+    const truthFile = stringFlag(args, 'truth');
+    if (truthFile === undefined) throw new BadInputError('verify: --truth FILE is required');
+    const result = await verifyGold(loadConfig(), truthFile);
+    emit(result, () => {
+      for (const [table, n] of Object.entries(result.tables)) {
+        const diff = result.diffs.find((d) => d.table === table);
+        process.stdout.write(`${diff ? 'DIFF' : 'OK  '}  ${table.padEnd(18)} expected ${n.expected} rows, found ${n.found}\n`);
+        if (diff) process.stdout.write(`      missing ${JSON.stringify(diff.missing.slice(0, 3))}\n      unexpected ${JSON.stringify(diff.unexpected.slice(0, 3))}\n`);
+      }
+    });
+    return result.ok ? 0 : 1;
   }
   if (command === undefined || command === 'help' || args.flags.help === true) {
     process.stdout.write(USAGE);

@@ -13,7 +13,10 @@ import { requireSecrets, type ClicklakeConfig } from '../core/config';
 import type { CollectorDeadLetter } from '../core/deadLetter';
 import { defaultValidationContext, MAX_BODY_BYTES, validateBatch, type RejectedEvent } from '../core/event';
 import { errorMessage } from '../core/errors';
+import { createRedis } from '../activities/clients';
+import { readRealtimeCtr } from '../activities/ctr';
 import { createProducer, EventSink, partitionCounts } from '../activities/eventSink';
+import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { ensureSchema, SchemaRegistryClient, valueSubject } from '../activities/schemaRegistry';
 import { eventAvroType, eventSchemaText } from '../schemas/event';
 import { BodyError, checkBodyHeaders, readBody } from './httpBody';
@@ -26,6 +29,8 @@ export interface CollectorDeps {
   readonly now: () => number;
   /** Whether the last produce call to Kafka succeeded, for /healthz. */
   readonly isReady: () => boolean;
+  /** Minute-level CTR of a campaign from Redis (GET /v1/ctr/realtime). */
+  readonly readCtr?: (campaignId: string, minutes: number) => Promise<unknown>;
 }
 
 interface ErrorBody {
@@ -175,6 +180,20 @@ export function createCollectorServer(deps: CollectorDeps): http.Server {
       if (req.method !== 'POST') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use POST' }, { allow: 'POST' });
       return postEvents(req);
     }
+    if (path === '/v1/ctr/realtime' && deps.readCtr) {
+      if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use GET' }, { allow: 'GET' });
+      const query = new URL(req.url ?? '/', 'http://collector').searchParams;
+      const campaignId = query.get('campaign_id') ?? '';
+      if (campaignId === '' || campaignId.length > 128) {
+        throw new HttpError(400, { error: 'bad_request', detail: 'campaign_id: required, 1-128 characters' });
+      }
+      const minutesText = query.get('minutes') ?? String(DEFAULT_REALTIME_MINUTES);
+      const minutes = /^\d{1,5}$/.test(minutesText) ? Number(minutesText) : Number.NaN;
+      if (!(minutes >= 1 && minutes <= MAX_REALTIME_MINUTES)) {
+        throw new HttpError(400, { error: 'bad_request', detail: `minutes: must be a whole number from 1 to ${MAX_REALTIME_MINUTES}, got ${JSON.stringify(minutesText)}` });
+      }
+      return { status: 200, body: await deps.readCtr(campaignId, minutes) };
+    }
     if (path === '/healthz') {
       // The process answers, so 200; `degraded` says Kafka refused the last produce call (requests then
       // get 503 and clients retry), which clears with the next call Kafka accepts.
@@ -189,7 +208,7 @@ export function createCollectorServer(deps: CollectorDeps): http.Server {
 
   return http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const routeLabel = ['/v1/events', '/healthz', '/metrics'].includes((req.url ?? '').split('?')[0] ?? '') ? (req.url ?? '').split('?')[0]! : 'other';
+    const routeLabel = ['/v1/events', '/v1/ctr/realtime', '/healthz', '/metrics'].includes((req.url ?? '').split('?')[0] ?? '') ? (req.url ?? '').split('?')[0]! : 'other';
     const answer = (status: number, payload: string, headers: Record<string, string>): void => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload);
@@ -225,7 +244,16 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     schemaId,
     avroType: eventAvroType(),
   });
-  const server = createCollectorServer({ config, sink, metrics: createCollectorMetrics(), now: Date.now, isReady: () => sink.healthy });
+  const redis = createRedis(config.redis, { lazy: true });
+  redis.on('error', () => undefined); // reads answer 500 while Redis is down; the client reconnects by itself
+  const server = createCollectorServer({
+    config,
+    sink,
+    metrics: createCollectorMetrics(),
+    now: Date.now,
+    isReady: () => sink.healthy,
+    readCtr: (campaignId, minutes) => readRealtimeCtr(redis, campaignId, minutes, Date.now(), config.ctr.keyPrefix),
+  });
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -239,6 +267,7 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sink.close();
+      redis.disconnect();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface GenerateOptions {
   readonly concurrency: number;
   readonly traffic: TrafficOptions;
   readonly gzip: boolean;
+  /** Moves every event_time by this much (negative: into the past, e.g. to fill a backfill window). */
+  readonly eventTimeShiftMs?: number;
 }
 
 export interface GenerateSummary {
@@ -146,7 +148,7 @@ export async function generate(
       continue;
     }
     const n = Math.min(options.batchSize, due - scheduled);
-    const batch = model.nextBatch(n, Date.now());
+    const batch = model.nextBatch(n, Date.now() + (options.eventTimeShiftMs ?? 0));
     scheduled += n;
     const p = send(batch.events).finally(() => inFlight.delete(p));
     inFlight.add(p);

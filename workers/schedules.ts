@@ -2,13 +2,23 @@
  * The always-on workflows and the Temporal Schedules of the lake, created idempotently on every
  * `stack up`: a second call finds them running and changes nothing.
  */
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { connectTemporal } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
-import { ingestBronze } from '../workflows';
+import { ensureCtrConsumer } from './ctrConsumer';
+import { ingestBronze, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
 
 /** Business id of the one Bronze ingestion workflow: a second start joins the first. */
 export const INGEST_BRONZE_WORKFLOW_ID = 'ingest-bronze';
+
+/**
+ * The lake's Temporal Schedules, visible and pausable in the Web UI. The hourly promotion fires ten
+ * minutes past the hour: the grace period for events of the previous hour still on their way.
+ */
+export const LAKE_SCHEDULES = [
+  { id: 'promote-hourly', cron: '10 * * * *', workflowType: scheduledPromoteHour.name, description: 'Bronze -> Silver -> Gold of the previous hour' },
+  { id: 'promote-daily', cron: '30 0 * * *', workflowType: scheduledPromoteDay.name, description: 'daily Gold of the previous day' },
+] as const;
 
 async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'running'> {
   try {
@@ -28,6 +38,22 @@ export async function ensureLakeWorkflows(config: ClicklakeConfig, progress: (me
       client.workflow.start(ingestBronze, { workflowId: INGEST_BRONZE_WORKFLOW_ID, taskQueue: config.temporal.taskQueue, args: [{}] }),
     );
     if (ingest === 'started') progress(`started workflow ${INGEST_BRONZE_WORKFLOW_ID}`);
+    const ctr = await ensureCtrConsumer(client, config);
+    if (ctr.started) progress(`started workflow ${ctr.workflowId}`);
+    for (const schedule of LAKE_SCHEDULES) {
+      try {
+        await client.schedule.create({
+          scheduleId: schedule.id,
+          spec: { cronExpressions: [schedule.cron] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+          action: { type: 'startWorkflow', workflowType: schedule.workflowType, taskQueue: config.temporal.taskQueue, args: [] },
+          memo: { description: schedule.description },
+        });
+        progress(`created schedule ${schedule.id} (${schedule.cron} UTC)`);
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      }
+    }
   } finally {
     await connection.close();
   }

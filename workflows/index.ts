@@ -1,3 +1,8 @@
 // The only workflowsPath: every workflow the worker runs is exported here.
 export { ingestBronze } from './ingestBronze';
+export { promoteDay } from './promoteDay';
+export { promoteHour } from './promoteHour';
+export { runCtrConsumer } from './runCtrConsumer';
+export { scheduledPromoteDay } from './scheduledPromoteDay';
+export { scheduledPromoteHour } from './scheduledPromoteHour';
 export { stackProbe } from './stackProbe';

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { connectTemporal } from '../../activities/clients';
 import { errorMessage, InstallError } from '../../core/errors';
-import { startDaemon } from '../process';
+import { runningPid, startDaemon } from '../process';
 import { REPO_ROOT, repoPath } from '../repo';
 import type { LocalService } from './types';
 
@@ -41,10 +41,12 @@ export const worker: LocalService = {
         taskQueue: { name: temporal.taskQueue },
         taskQueueType: WORKFLOW_QUEUE,
       });
-      // The server remembers pollers for minutes after they left; a live worker long-polls (60 s) without pause.
-      const recent = Date.now() - 90_000;
-      const pollers = (res.pollers ?? []).filter((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000 >= recent).length;
-      return { healthy: pollers > 0, detail: `${pollers} poller(s) on task queue ${temporal.taskQueue}` };
+      // The server remembers pollers for minutes after they left, so look for this daemon's own identity
+      // (the SDK's default is `<pid>@<host>`).
+      const pid = runningPid(ctx.layout.pidFile('worker'));
+      const pollers = res.pollers ?? [];
+      const ours = pid !== undefined && pollers.some((p) => p.identity?.startsWith(`${pid}@`));
+      return { healthy: ours, detail: `${pollers.length} poller(s) on task queue ${temporal.taskQueue}${ours ? `, including pid ${pid}` : ', none of them this daemon'}` };
     } catch (err) {
       return { healthy: false, detail: errorMessage(err) };
     } finally {

@@ -1,0 +1,95 @@
+/**
+ * Lake metadata: where a partition is published and the one-step switch to a new version.
+ *
+ * Trino's file metastore keeps each partition as one object in the bucket
+ * (`_metastore/<schema>/<table>/dt=.../hr=.../.trinoSchema`) whose `externalLocation` is where
+ * queries read it. The first publish registers the partition through Presto; every later publish
+ * rewrites that one object with the new version's location: a single S3 PUT, so a query sees the old
+ * version or the new one, never half of either.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { partitionMetadataJson, partitionMetadataKey, registerPartitionSql, type PartitionValues, type TableDef } from '../core/lakeTables';
+import type { Presto } from './clients';
+import { readParquetRows } from './parquet';
+import type { DataRow } from '../core/lakeTables';
+
+/** The row type only matters for writing rows; metadata helpers take any table. */
+export function untyped<Row extends object>(def: TableDef<Row>): TableDef {
+  return def as unknown as TableDef;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await (out.Body as { transformToString(): Promise<string> }).transformToString();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The location readers see for a partition now, or undefined when it was never published. */
+export async function publishedLocation<Row extends object>(s3: S3Client, bucket: string, def: TableDef<Row>, values: PartitionValues): Promise<string | undefined> {
+  const text = await getText(s3, bucket, partitionMetadataKey(untyped(def), values));
+  if (text === undefined) return undefined;
+  const location = (JSON.parse(text) as { externalLocation?: unknown }).externalLocation;
+  return typeof location === 'string' ? location : undefined;
+}
+
+/** Points the partition at `location` in one step (see the module comment). */
+export async function publishPartition<Row extends object>(
+  s3: S3Client,
+  presto: Presto,
+  bucket: string,
+  typed: TableDef<Row>,
+  values: PartitionValues,
+  location: string,
+): Promise<'registered' | 'switched'> {
+  const def = untyped(typed);
+  const key = partitionMetadataKey(def, values);
+  if ((await getText(s3, bucket, key)) === undefined) {
+    await presto.query(registerPartitionSql(def, values, location));
+    return 'registered';
+  }
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: partitionMetadataJson(def, location), ContentType: 'application/json' }));
+  return 'switched';
+}
+
+/** The key of a location `s3://bucket/prefix/` (the prefix), for reading what it holds. */
+export function keyOfLocation(location: string, bucket: string): string {
+  const head = `s3://${bucket}/`;
+  if (!location.startsWith(head)) throw new Error(`location ${location} is not in bucket ${bucket}`);
+  return location.slice(head.length);
+}
+
+/** Rows of one Parquet object of a table. */
+export async function readParquetObject<Row extends object>(s3: S3Client, bucket: string, key: string, def: TableDef<Row>): Promise<Array<DataRow<Row>>> {
+  const bytes = await getBytes(s3, bucket, key);
+  if (bytes === undefined) throw new Error(`s3://${bucket}/${key} is missing`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clicklake-read-'));
+  try {
+    const file = path.join(dir, 'part.parquet');
+    fs.writeFileSync(file, bytes);
+    return await readParquetRows(def, file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

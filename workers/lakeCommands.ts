@@ -1,0 +1,140 @@
+/**
+ * `clicklake promote` and `clicklake verify`: run a promotion through Temporal and wait for it;
+ * compare the Gold tables in Presto with a truth file.
+ */
+import * as fs from 'node:fs';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { connectTemporal, createS3, Presto } from '../activities/clients';
+import { hourIndexPrefix } from '../core/bronze';
+import type { DayResult, HourResult } from '../activities/promote';
+import type { ClicklakeConfig } from '../core/config';
+import { BadInputError } from '../core/errors';
+import { quoteLiteral } from '../core/lake';
+import { DAY_MS, HOUR_MS, hourKey, hoursOfDay, parseDay, parseHourKey } from '../core/time';
+import type { GoldTables } from '../core/truth';
+import { promoteDay, promoteHour } from '../workflows';
+import { promoteDayWorkflowId } from '../workflows/promoteDay';
+import { promoteHourWorkflowId } from '../workflows/promoteHour';
+
+async function withClient<T>(config: ClicklakeConfig, fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await connectTemporal(config.temporal);
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Starts the promotion of an hour (or joins the one running) and waits for its result. */
+export function runPromoteHour(config: ClicklakeConfig, hour: string): Promise<HourResult> {
+  const { key } = parseHourKey(hour);
+  return withClient(config, async (client) => {
+    const workflowId = promoteHourWorkflowId(key);
+    try {
+      const handle = await client.workflow.start(promoteHour, { workflowId, taskQueue: config.temporal.taskQueue, args: [{ hour: key }] });
+      return await handle.result();
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return (await client.workflow.getHandle(workflowId).result()) as HourResult;
+    }
+  });
+}
+
+export function runPromoteDay(config: ClicklakeConfig, dt: string): Promise<DayResult> {
+  parseDay(dt);
+  return withClient(config, async (client) => {
+    const workflowId = promoteDayWorkflowId(dt);
+    try {
+      return await client.workflow.execute(promoteDay, { workflowId, taskQueue: config.temporal.taskQueue, args: [{ dt }] });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return (await client.workflow.getHandle(workflowId).result()) as DayResult;
+    }
+  });
+}
+
+export interface TableDiff {
+  readonly table: string;
+  readonly missing: unknown[];
+  readonly unexpected: unknown[];
+}
+
+function rowKey(row: Record<string, unknown>, columns: readonly string[]): string {
+  return JSON.stringify(columns.map((c) => (typeof row[c] === 'number' ? Math.round((row[c] as number) * 1e9) / 1e9 : (row[c] ?? null))));
+}
+
+/**
+ * Compares each Gold table with the truth, over the partitions the truth has rows for (its hours for
+ * ctr_hourly, its days for the daily tables). Numbers are compared to nine decimals (ctr is a double).
+ */
+export async function verifyGold(config: ClicklakeConfig, truthFile: string, only?: ReadonlyArray<keyof GoldTables>): Promise<{ ok: boolean; tables: Record<string, { expected: number; found: number }>; diffs: TableDiff[] }> {
+  let truth: { tables: GoldTables };
+  try {
+    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { tables: GoldTables };
+  } catch (err) {
+    throw new BadInputError(`--truth: cannot read ${truthFile} (${(err as Error).message})`);
+  }
+  const presto = new Presto(config.presto);
+  const specs: Array<{ table: keyof GoldTables; columns: string[]; partition: string[] }> = [
+    { table: 'ctr_hourly', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'dt', 'hr'], partition: ['dt', 'hr'] },
+    { table: 'campaign_daily', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'unique_users', 'dt'], partition: ['dt'] },
+    { table: 'dau_daily', columns: ['device_type', 'dau', 'dt'], partition: ['dt'] },
+    { table: 'title_plays_daily', columns: ['title_id', 'plays', 'unique_viewers', 'dt'], partition: ['dt'] },
+  ];
+  const tables: Record<string, { expected: number; found: number }> = {};
+  const diffs: TableDiff[] = [];
+  for (const spec of specs.filter((sp) => only === undefined || only.includes(sp.table))) {
+    const expected = truth.tables[spec.table] as unknown as Array<Record<string, unknown>>;
+    const partitions = [...new Set(expected.map((r) => JSON.stringify(spec.partition.map((c) => r[c]))))].map((p) => JSON.parse(p) as string[]);
+    const found: Array<Record<string, unknown>> = [];
+    for (const values of partitions) {
+      const where = spec.partition.map((c, i) => `${c} = ${quoteLiteral(values[i] as string)}`).join(' AND ');
+      found.push(...(await presto.queryObjects(`SELECT ${spec.columns.join(', ')} FROM lake.gold.${spec.table} WHERE ${where}`)));
+    }
+    const want = new Map(expected.map((r) => [rowKey(r, spec.columns), r]));
+    const have = new Map(found.map((r) => [rowKey(r, spec.columns), r]));
+    const missing = [...want].filter(([k]) => !have.has(k)).map(([, r]) => r);
+    const unexpected = [...have].filter(([k]) => !want.has(k)).map(([, r]) => r);
+    tables[spec.table] = { expected: expected.length, found: found.length };
+    if (missing.length > 0 || unexpected.length > 0) diffs.push({ table: spec.table, missing: missing.slice(0, 20), unexpected: unexpected.slice(0, 20) });
+  }
+  return { ok: diffs.length === 0, tables, diffs };
+}
+
+/** Where replayed traffic can land alone: a quiet day (every table comparable) or only quiet hours. */
+export interface QuietWindow {
+  /** Event times are moved to about this instant. */
+  readonly targetMs: number;
+  /** True when the whole day (and the day before) is empty: the daily tables are comparable too. */
+  readonly wholeDay: boolean;
+}
+
+/**
+ * A stretch 2 to 6 days back with no event in Bronze yet: traffic replayed into it (event times
+ * shifted back, as a client sending a backlog does) is alone in its Gold partitions, so Gold can be
+ * compared with a truth exactly even on a lake that already holds other traffic. Prefers a whole
+ * quiet day (and the day before: late events reach back hours); else eight quiet hours.
+ */
+export async function findQuietWindow(config: ClicklakeConfig, nowMs: number): Promise<QuietWindow> {
+  const s3 = createS3(config.s3);
+  try {
+    const empty = async (hour: string): Promise<boolean> =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: hourIndexPrefix(hour), MaxKeys: 1 }))).KeyCount ?? 0) === 0;
+    for (let back = 2; back <= 6; back++) {
+      const day = hourKey(nowMs - back * DAY_MS).slice(0, 10);
+      const before = hourKey(nowMs - (back + 1) * DAY_MS).slice(0, 10);
+      if ((await Promise.all([...hoursOfDay(before), ...hoursOfDay(day)].map(empty))).every(Boolean)) {
+        return { targetMs: Date.parse(`${day}T12:30:00Z`), wholeDay: true };
+      }
+    }
+    for (let h = 2 * 24; h <= 6 * 24; h++) {
+      const target = nowMs - h * HOUR_MS;
+      const hours = Array.from({ length: 9 }, (_, i) => hourKey(target - (7 - i) * HOUR_MS));
+      if ((await Promise.all(hours.map(empty))).every(Boolean)) return { targetMs: target, wholeDay: false };
+    }
+  } finally {
+    s3.destroy();
+  }
+  throw new BadInputError('no quiet hours 2-6 days back in this lake; use a fresh CLICKLAKE_STATE_DIR');
+}

@@ -1,0 +1,48 @@
+/**
+ * Daily Gold of one day (campaign_daily, dau_daily, title_plays_daily), recomputed from the day's
+ * published Silver hours. An hour restated while it runs signals it, and it runs once more, so the
+ * published day always includes every hour published before it finished.
+ */
+import { condition, defineSignal, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
+import type { DayResult, PromoteActivities } from '../activities/promote';
+import { parseDay } from '../core/time';
+import { runVersion } from '../core/versions';
+import { NON_RETRYABLE_ERRORS } from './activityOptions';
+
+const promote = proxyActivities<PromoteActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
+
+export const DAY_RESTATED_SIGNAL = 'hourRestated';
+export const dayRestated = defineSignal<[string]>(DAY_RESTATED_SIGNAL);
+
+export function promoteDayWorkflowId(dt: string): string {
+  return `promote-day-${dt}`;
+}
+
+export async function promoteDay(input: { dt: string }): Promise<DayResult> {
+  try {
+    parseDay(input.dt);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`dt: ${(err as Error).message}`, 'BadInputError');
+  }
+  let restated = false;
+  setHandler(dayRestated, () => {
+    restated = true;
+  });
+  upsertSearchAttributes({ LakeDay: [input.dt], LakeDataset: ['daily'], LakeLayer: ['gold'], LakeStatus: ['RUNNING'] });
+  const info = workflowInfo();
+  let result: DayResult;
+  let round = 0;
+  do {
+    restated = false;
+    round++;
+    result = await promote.promoteDay({ dt: input.dt, workflowId: info.workflowId, runId: info.runId, version: runVersion(info.runStartTime.getTime() + round, info.runId) });
+    // Signals delivered with the activity's completion are seen before deciding to stop.
+    await condition(() => restated, 1);
+  } while (restated);
+  upsertSearchAttributes({ LakeStatus: ['READY'], LakeRowsIn: [result.silverRows] });
+  return result;
+}

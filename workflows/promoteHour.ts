@@ -1,0 +1,90 @@
+/**
+ * Promotion of one event hour: make sure Bronze holds every event acknowledged before the run began,
+ * build Silver and hourly Gold under this run's version, publish both in one step each, append the
+ * ledger, then have the day's daily Gold recomputed. The workflow id is the business key
+ * `promote-hour-<hour>`, so the same hour never runs twice at once.
+ */
+import {
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  getExternalWorkflowHandle,
+  upsertSearchAttributes,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { BronzeActivities } from '../activities/bronze';
+import type { HourResult, PromoteActivities } from '../activities/promote';
+import { parseHourKey } from '../core/time';
+import { runVersion } from '../core/versions';
+import { NON_RETRYABLE_ERRORS } from './activityOptions';
+import { DAY_RESTATED_SIGNAL, promoteDay, promoteDayWorkflowId } from './promoteDay';
+
+const retry: RetryPolicy = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS, 'LedgerImbalanceError'] };
+
+const bronze = proxyActivities<BronzeActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry });
+const promote = proxyActivities<PromoteActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
+
+export interface PromoteHourInput {
+  /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
+  readonly hour: string;
+}
+
+export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING' | 'READY';
+
+export interface PromoteHourState {
+  readonly status: PromoteHourStatus;
+  readonly result?: HourResult;
+}
+
+/** The run's progress and ledgers, for the Web UI and `clicklake status`. */
+export const promoteHourStateQuery = defineQuery<PromoteHourState>('state');
+
+export function promoteHourWorkflowId(hour: string): string {
+  return `promote-hour-${hour}`;
+}
+
+export async function promoteHour(input: PromoteHourInput): Promise<HourResult> {
+  let hour: string;
+  let dt: string;
+  try {
+    ({ key: hour, dt } = parseHourKey(input.hour));
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`hour: ${(err as Error).message}`, 'BadInputError');
+  }
+  let state: PromoteHourState = { status: 'WAITING_FOR_BRONZE' };
+  setHandler(promoteHourStateQuery, () => state);
+  upsertSearchAttributes({ LakeHour: [hour], LakeDay: [dt], LakeDataset: ['events'], LakeLayer: ['silver'], LakeStatus: ['RUNNING'] });
+
+  const info = workflowInfo();
+  const identity = { workflowId: info.workflowId, runId: info.runId, version: runVersion(info.runStartTime.getTime(), info.runId) };
+
+  // Every event acknowledged before this run began is in Kafka below these offsets; Bronze must pass them.
+  const endOffsets = await bronze.captureEndOffsets();
+  await bronze.waitForBronze({ endOffsets });
+
+  state = { status: 'BUILDING' };
+  const result = await promote.buildHour({ hour, ...identity });
+  state = { status: 'PUBLISHING', result };
+  await promote.publishHour({ result, ...identity });
+  state = { status: 'READY', result };
+  upsertSearchAttributes({ LakeStatus: ['READY'], LakeRowsIn: [result.silver.rows_in], LakeRowsOut: [result.silver.rows_out] });
+
+  // The day's daily Gold must include this hour: start its recomputation, or tell the running one.
+  try {
+    await startChild(promoteDay, {
+      workflowId: promoteDayWorkflowId(dt),
+      args: [{ dt }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (err) {
+    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    await getExternalWorkflowHandle(promoteDayWorkflowId(dt)).signal(DAY_RESTATED_SIGNAL, hour);
+  }
+  return result;
+}
