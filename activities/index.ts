@@ -6,6 +6,7 @@ import type { ClicklakeConfig } from '../core/config';
 import type { Presto } from './clients';
 import { createBronzeActivities, type BronzeActivities } from './bronze';
 import { createCtrActivities, type CtrActivities } from './ctr';
+import { createDriftActivities, type DriftActivities } from './drift';
 import { createProbeActivities, type ProbeActivities } from './probe';
 import { createPromoteActivities, type PromoteActivities } from './promote';
 import type { SchemaRegistryClient } from './schemaRegistry';
@@ -20,8 +21,8 @@ export interface ActivityDeps {
   readonly presto: Presto;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps) };
+  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps) };
 }

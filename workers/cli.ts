@@ -13,6 +13,7 @@ import { readRealtimeCtr } from '../activities/ctr';
 import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { loadConfig } from './config';
 import { runDemo, formatDemo } from './demo';
+import { formatStatus, lakeStatus } from './status';
 import { generate, writeTruth } from './generate';
 import { runPromoteDay, runPromoteHour, verifyGold } from './lakeCommands';
 
@@ -28,6 +29,7 @@ commands:
                     --rate R (events/s, 1000) --duration S (10) [--late-pct P] [--too-late-pct P]
                     [--dup-pct P] [--bad-pct P] [--truth FILE] [--seed N] [--batch N (500)]
                     [--concurrency N (4)] [--campaigns N (50)] [--users N (5000)] [--titles N (200)] [--gzip]
+  status          freshness of each hour (READY / LATE / FAILED), consumer lag, schedules, CTR drift
   promote         --hour YYYY-MM-DDTHH: promote one hour (Bronze -> Silver -> Gold) and wait
                   --day YYYY-MM-DD: recompute the daily Gold tables of one day and wait
   ctr             --campaign-id C [--minutes N (60)]: minute-level CTR from Redis, by event time
@@ -169,6 +171,11 @@ async function run(args: ParsedArgs): Promise<number> {
       ),
     );
     return 0;
+  }
+  if (command === 'status') {
+    const report = await lakeStatus(loadConfig(), Date.now());
+    emit(report, () => process.stdout.write(formatStatus(report)));
+    return report.hours.some((h) => h.status === 'FAILED') ? 1 : 0;
   }
   if (command === 'ctr') {
     const config = loadConfig();

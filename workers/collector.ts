@@ -15,6 +15,8 @@ import { defaultValidationContext, MAX_BODY_BYTES, validateBatch, type RejectedE
 import { errorMessage } from '../core/errors';
 import { createRedis } from '../activities/clients';
 import { readRealtimeCtr } from '../activities/ctr';
+import { readDrift } from '../activities/drift';
+import { Gauge } from 'prom-client';
 import { createProducer, EventSink, partitionCounts } from '../activities/eventSink';
 import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { ensureSchema, SchemaRegistryClient, valueSubject } from '../activities/schemaRegistry';
@@ -246,10 +248,23 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
   });
   const redis = createRedis(config.redis, { lazy: true });
   redis.on('error', () => undefined); // reads answer 500 while Redis is down; the client reconnects by itself
+  const metrics = createCollectorMetrics();
+  new Gauge({
+    name: 'ctr_drift_events',
+    help: 'Real-time CTR counts minus hourly Gold, summed over campaigns, for the last hour checked (expected 0)',
+    labelNames: ['counter'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const drift = await readDrift(redis, config.ctr.keyPrefix, 'latest').catch(() => undefined);
+      if (drift === undefined) return;
+      this.set({ counter: 'impressions' }, drift.impressions);
+      this.set({ counter: 'clicks' }, drift.clicks);
+    },
+  });
   const server = createCollectorServer({
     config,
     sink,
-    metrics: createCollectorMetrics(),
+    metrics,
     now: Date.now,
     isReady: () => sink.healthy,
     readCtr: (campaignId, minutes) => readRealtimeCtr(redis, campaignId, minutes, Date.now(), config.ctr.keyPrefix),

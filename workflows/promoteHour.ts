@@ -18,7 +18,9 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { BronzeActivities } from '../activities/bronze';
+import type { DriftActivities } from '../activities/drift';
 import type { HourResult, PromoteActivities } from '../activities/promote';
+import type { CtrDrift } from '../core/drift';
 import { parseHourKey } from '../core/time';
 import { runVersion } from '../core/versions';
 import { NON_RETRYABLE_ERRORS } from './activityOptions';
@@ -28,6 +30,7 @@ const retry: RetryPolicy = { initialInterval: '2 seconds', backoffCoefficient: 2
 
 const bronze = proxyActivities<BronzeActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry });
 const promote = proxyActivities<PromoteActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
+const drift = proxyActivities<DriftActivities>({ startToCloseTimeout: '2 minutes', retry: { ...retry, maximumAttempts: 3 } });
 
 export interface PromoteHourInput {
   /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
@@ -39,6 +42,8 @@ export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING'
 export interface PromoteHourState {
   readonly status: PromoteHourStatus;
   readonly result?: HourResult;
+  /** Real-time (Redis) against Gold for the hour; expected 0. Absent when the check could not run. */
+  readonly drift?: CtrDrift;
 }
 
 /** The run's progress and ledgers, for the Web UI and `clicklake status`. */
@@ -73,6 +78,11 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   await promote.publishHour({ result, ...identity });
   state = { status: 'READY', result };
   upsertSearchAttributes({ LakeStatus: ['READY'], LakeRowsIn: [result.silver.rows_in], LakeRowsOut: [result.silver.rows_out] });
+  try {
+    state = { ...state, drift: await drift.checkCtrDrift({ hour }) };
+  } catch {
+    // The drift check reports; it never fails a published hour.
+  }
 
   // The day's daily Gold must include this hour: start its recomputation, or tell the running one.
   try {
