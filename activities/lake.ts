@@ -16,11 +16,6 @@ import type { Presto } from './clients';
 import { readParquetRows } from './parquet';
 import type { DataRow } from '../core/lakeTables';
 
-/** The row type only matters for writing rows; metadata helpers take any table. */
-export function untyped<Row extends object>(def: TableDef<Row>): TableDef {
-  return def as unknown as TableDef;
-}
-
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
@@ -48,7 +43,7 @@ export async function getBytes(s3: S3Client, bucket: string, key: string): Promi
 
 /** The location readers see for a partition now, or undefined when it was never published. */
 export async function publishedLocation<Row extends object>(s3: S3Client, bucket: string, def: TableDef<Row>, values: PartitionValues): Promise<string | undefined> {
-  const text = await getText(s3, bucket, partitionMetadataKey(untyped(def), values));
+  const text = await getText(s3, bucket, partitionMetadataKey(def, values));
   if (text === undefined) return undefined;
   const location = (JSON.parse(text) as { externalLocation?: unknown }).externalLocation;
   return typeof location === 'string' ? location : undefined;
@@ -59,11 +54,10 @@ export async function publishPartition<Row extends object>(
   s3: S3Client,
   presto: Presto,
   bucket: string,
-  typed: TableDef<Row>,
+  def: TableDef<Row>,
   values: PartitionValues,
   location: string,
 ): Promise<'registered' | 'switched'> {
-  const def = untyped(typed);
   const key = partitionMetadataKey(def, values);
   if ((await getText(s3, bucket, key)) === undefined) {
     await presto.query(registerPartitionSql(def, values, location));

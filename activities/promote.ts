@@ -21,6 +21,7 @@ import {
   partitionLocation,
   partitionPrefix,
   SILVER_EVENTS,
+  type DataRow,
   type HourRunRow,
   type TableDef,
 } from '../core/lakeTables';
@@ -28,7 +29,7 @@ import { classifyHour, parseSessionState, pruneSessionState, sessionize, session
 import { HOUR_MS, hourKey, hoursOfDay, parseHourKey } from '../core/time';
 import { readBronzeObject } from './bronze';
 import type { Presto } from './clients';
-import { getText, keyOfLocation, publishedLocation, publishPartition, readParquetObject, untyped } from './lake';
+import { getText, keyOfLocation, publishedLocation, publishPartition, readParquetObject } from './lake';
 import { writeParquetToS3 } from './parquet';
 
 export interface PromoteDeps {
@@ -103,9 +104,9 @@ export function createPromoteActivities(deps: PromoteDeps) {
 
   async function appendAudit(row: HourRunRow): Promise<void> {
     const values = { dt: row.dt, hr: row.hr };
-    await writeParquetToS3(s3, bucket, `${partitionPrefix(untyped(AUDIT_HOUR_RUNS), values)}${row.layer}-${row.version}.parquet`, AUDIT_HOUR_RUNS, [row]);
+    await writeParquetToS3(s3, bucket, `${partitionPrefix(AUDIT_HOUR_RUNS, values)}${row.layer}-${row.version}.parquet`, AUDIT_HOUR_RUNS, [row]);
     if ((await publishedLocation(s3, bucket, AUDIT_HOUR_RUNS, values)) === undefined) {
-      await publishPartition(s3, presto, bucket, AUDIT_HOUR_RUNS, values, partitionLocation(untyped(AUDIT_HOUR_RUNS), bucket, values));
+      await publishPartition(s3, presto, bucket, AUDIT_HOUR_RUNS, values, partitionLocation(AUDIT_HOUR_RUNS, bucket, values));
     }
   }
 
@@ -123,13 +124,13 @@ export function createPromoteActivities(deps: PromoteDeps) {
       const { rows: sessioned, endState } = sessionize(rows, await priorSessions(hour));
       const silverRows: SilverRow[] = sessioned;
 
-      const silverPrefix = partitionPrefix(untyped(SILVER_EVENTS), values, input.version);
+      const silverPrefix = partitionPrefix(SILVER_EVENTS, values, input.version);
       const silverFile = await writeParquetToS3(s3, bucket, `${silverPrefix}${PART}`, SILVER_EVENTS, silverRows, { partition: values });
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(endState)) }));
       if (silverFile.rows !== silverLedger.rows_out) throw new Error(`silver ${hour}: wrote ${silverFile.rows} rows, the ledger says ${silverLedger.rows_out}`);
 
       const gold = goldHour(silverRows, hour);
-      const goldPrefix = partitionPrefix(untyped(GOLD_CTR_HOURLY), values, input.version);
+      const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, values, input.version);
       await writeParquetToS3(s3, bucket, `${goldPrefix}${PART}`, GOLD_CTR_HOURLY, gold, { partition: values });
       // Gold counts every ad event of Silver once: the sums must match the Silver rows they came from.
       const adEvents = silverRows.filter((r) => r.campaign_id !== null && (r.event_type === 'ad_impression' || r.event_type === 'ad_click')).length;
@@ -175,17 +176,18 @@ export function createPromoteActivities(deps: PromoteDeps) {
         ctx.heartbeat({ dt: input.dt, hoursRead });
       }
       const day = goldDay(silver, input.dt);
-      const tables: Array<[TableDef<never>, readonly object[]]> = [
-        [GOLD_CAMPAIGN_DAILY as TableDef<never>, day.campaign_daily],
-        [GOLD_DAU_DAILY as TableDef<never>, day.dau_daily],
-        [GOLD_TITLE_PLAYS_DAILY as TableDef<never>, day.title_plays_daily],
-      ];
       const values = { dt: input.dt };
-      for (const [def, rows] of tables) {
-        const prefix = partitionPrefix(untyped(def), values, input.version);
-        await writeParquetToS3(s3, bucket, `${prefix}${PART}`, def, rows as never[], { partition: values });
-      }
-      for (const [def] of tables) await publishPartition(s3, presto, bucket, def, values, partitionLocation(untyped(def), bucket, values, input.version));
+      // Write all three versions first, then switch the partitions: a failure publishes none of them.
+      const write = async <Row extends object>(def: TableDef<Row>, rows: ReadonlyArray<DataRow<Row>>): Promise<TableDef> => {
+        await writeParquetToS3(s3, bucket, `${partitionPrefix(def, values, input.version)}${PART}`, def, rows, { partition: values });
+        return def;
+      };
+      const written = [
+        await write(GOLD_CAMPAIGN_DAILY, day.campaign_daily),
+        await write(GOLD_DAU_DAILY, day.dau_daily),
+        await write(GOLD_TITLE_PLAYS_DAILY, day.title_plays_daily),
+      ];
+      for (const def of written) await publishPartition(s3, presto, bucket, def, values, partitionLocation(def, bucket, values, input.version));
       return {
         dt: input.dt,
         version: input.version,

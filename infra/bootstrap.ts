@@ -6,7 +6,7 @@ import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-s
 import { createKafka, createS3, Presto } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
 import { createSchemaSql, LAKE_SCHEMAS, zoneMarkerKey } from '../core/lake';
-import { createTableSql, LAKE_TABLES, type TableDef } from '../core/lakeTables';
+import { createTableSql, LAKE_TABLES } from '../core/lakeTables';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -92,7 +92,7 @@ export async function ensureSchemas(config: ClicklakeConfig): Promise<void> {
   const presto = new Presto(config.presto);
   for (const zone of LAKE_SCHEMAS) await presto.query(createSchemaSql(config.presto.catalog, config.s3.bucket, zone));
   // The tables of CONTRACT §3, external over their zone prefixes, partitioned by dt (and hr).
-  for (const def of LAKE_TABLES) await presto.query(createTableSql(def as unknown as TableDef, config.s3.bucket, config.presto.catalog));
+  for (const def of LAKE_TABLES) await presto.query(createTableSql(def, config.s3.bucket, config.presto.catalog));
 }
 
 export async function bootstrap(config: ClicklakeConfig, progress: (message: string) => void): Promise<void> {

@@ -1,34 +1,18 @@
 /** The Temporal worker (workers/temporalWorker.ts) as a daemon of the local stack, run from dist/. */
-import * as fs from 'node:fs';
 import { connectTemporal } from '../../activities/clients';
-import { errorMessage, InstallError } from '../../core/errors';
-import { runningPid, startDaemon } from '../process';
-import { REPO_ROOT, repoPath } from '../repo';
+import { errorMessage } from '../../core/errors';
+import { runningPid } from '../process';
+import { nodeDaemon } from './nodeDaemon';
 import type { LocalService } from './types';
 
-const ENTRY = repoPath('dist', 'workers', 'temporalWorker.js');
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW */
 const WORKFLOW_QUEUE = 1;
 
 export const worker: LocalService = {
   name: 'worker',
   dependsOn: ['temporal'],
+  ...nodeDaemon('worker', 'temporalWorker.js'),
   startTimeoutMs: 90_000,
-
-  async install() {
-    if (!fs.existsSync(ENTRY)) throw new InstallError(`${ENTRY} is missing: run \`npm run build\` first`);
-  },
-
-  async start(ctx) {
-    startDaemon({
-      name: 'worker',
-      command: process.execPath,
-      args: ['--enable-source-maps', '--require', repoPath('bin', 'node-warnings.js'), ENTRY],
-      cwd: REPO_ROOT,
-      logFile: ctx.layout.logFile('worker'),
-      pidFile: ctx.layout.pidFile('worker'),
-    });
-  },
 
   /** Healthy when a worker polls the task queue: the server itself says so. */
   async probe(ctx) {
@@ -51,14 +35,6 @@ export const worker: LocalService = {
       return { healthy: false, detail: errorMessage(err) };
     } finally {
       await connection?.close();
-    }
-  },
-
-  isStale(ctx) {
-    try {
-      return fs.statSync(ENTRY).mtimeMs > fs.statSync(ctx.layout.pidFile('worker')).mtimeMs;
-    } catch {
-      return false;
     }
   },
 
