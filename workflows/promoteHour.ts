@@ -85,16 +85,25 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   }
 
   // The day's daily Gold must include this hour: start its recomputation, or tell the running one.
-  try {
-    await startChild(promoteDay, {
-      workflowId: promoteDayWorkflowId(dt),
-      args: [{ dt }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
-  } catch (err) {
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-    await getExternalWorkflowHandle(promoteDayWorkflowId(dt)).signal(DAY_RESTATED_SIGNAL, hour);
+  // The running one may finish between the two calls (the signal then finds nothing): start again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startChild(promoteDay, {
+        workflowId: promoteDayWorkflowId(dt),
+        args: [{ dt }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      break;
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }
+    try {
+      await getExternalWorkflowHandle(promoteDayWorkflowId(dt)).signal(DAY_RESTATED_SIGNAL, hour);
+      break;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+    }
   }
   return result;
 }
