@@ -9,7 +9,7 @@
  * (commits past it without writing), so a range is never written twice under two names.
  */
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import type { Type } from 'avsc';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -18,6 +18,7 @@ import {
   buildManifest,
   formatBronzeLine,
   hourIndexKey,
+  hourIndexPrefix,
   manifestKey,
   manifestPrefixFrom,
   parseBronzeLine,
@@ -32,6 +33,7 @@ import { errorMessage } from '../core/errors';
 import { unframe } from '../core/wireFormat';
 import { eventAvroType } from '../schemas/event';
 import type { EventRecord } from '../schemas/eventRecord';
+import { hasObjects, requireBytes } from './s3Objects';
 import type { SchemaRegistryClient } from './schemaRegistry';
 
 export const BRONZE_GROUP = 'clicklake-bronze';
@@ -68,14 +70,14 @@ interface Buffered {
 
 type Decoded = { ok: true; record: BronzeRecord } | { ok: false; letter: ConsumerDeadLetter };
 
-async function readObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+/** Whether Bronze holds any event of the hour (its hour index has a marker). */
+export function hourHasEvents(s3: S3Client, bucket: string, hour: string): Promise<boolean> {
+  return hasObjects(s3, bucket, hourIndexPrefix(hour));
 }
 
 /** The Bronze records of one object. */
 export async function readBronzeObject(s3: S3Client, bucket: string, key: string): Promise<BronzeRecord[]> {
-  const text = gunzipSync(await readObject(s3, bucket, key)).toString('utf8');
+  const text = gunzipSync(await requireBytes(s3, bucket, key)).toString('utf8');
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -148,7 +150,7 @@ export function createBronzeActivities(deps: BronzeDeps) {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: manifestPrefixFrom(topic, partition, firstOffset), MaxKeys: 10 }));
     const key = listed.Contents?.[0]?.Key;
     if (key === undefined) return undefined;
-    return parseManifest(JSON.parse((await readObject(s3, bucket, key)).toString('utf8')));
+    return parseManifest(JSON.parse((await requireBytes(s3, bucket, key)).toString('utf8')));
   }
 
   /** Writes one range durably (object, dead letters, hour index, manifest). Returns its manifest. */

@@ -10,36 +10,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { partitionMetadataJson, partitionMetadataKey, registerPartitionSql, type PartitionValues, type TableDef } from '../core/lakeTables';
 import type { Presto } from './clients';
 import { readParquetRows } from './parquet';
+import { getText, requireBytes } from './s3Objects';
 import type { DataRow } from '../core/lakeTables';
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
-}
-
-export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await (out.Body as { transformToString(): Promise<string> }).transformToString();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer | undefined> {
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
 
 /** The location readers see for a partition now, or undefined when it was never published. */
 export async function publishedLocation<Row extends object>(s3: S3Client, bucket: string, def: TableDef<Row>, values: PartitionValues): Promise<string | undefined> {
@@ -76,8 +52,7 @@ export function keyOfLocation(location: string, bucket: string): string {
 
 /** Rows of one Parquet object of a table. */
 export async function readParquetObject<Row extends object>(s3: S3Client, bucket: string, key: string, def: TableDef<Row>): Promise<Array<DataRow<Row>>> {
-  const bytes = await getBytes(s3, bucket, key);
-  if (bytes === undefined) throw new Error(`s3://${bucket}/${key} is missing`);
+  const bytes = await requireBytes(s3, bucket, key);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clicklake-read-'));
   try {
     const file = path.join(dir, 'part.parquet');

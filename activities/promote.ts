@@ -29,7 +29,8 @@ import { classifyHour, parseSessionState, pruneSessionState, sessionize, session
 import { HOUR_MS, hourKey, hoursOfDay, parseHourKey } from '../core/time';
 import { readBronzeObject } from './bronze';
 import type { Presto } from './clients';
-import { getText, keyOfLocation, publishedLocation, publishPartition, readParquetObject } from './lake';
+import { keyOfLocation, publishedLocation, publishPartition, readParquetObject } from './lake';
+import { getText } from './s3Objects';
 import { writeParquetToS3 } from './parquet';
 
 export interface PromoteDeps {

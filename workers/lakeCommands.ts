@@ -3,10 +3,9 @@
  * compare the Gold tables in Presto with a truth file.
  */
 import * as fs from 'node:fs';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { hourHasEvents } from '../activities/bronze';
 import { connectTemporal, createS3, Presto } from '../activities/clients';
-import { hourIndexPrefix } from '../core/bronze';
 import type { DayResult, HourResult } from '../activities/promote';
 import type { ClicklakeConfig } from '../core/config';
 import { BadInputError } from '../core/errors';
@@ -119,8 +118,7 @@ export interface QuietWindow {
 export async function findQuietWindow(config: ClicklakeConfig, nowMs: number): Promise<QuietWindow> {
   const s3 = createS3(config.s3);
   try {
-    const empty = async (hour: string): Promise<boolean> =>
-      ((await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: hourIndexPrefix(hour), MaxKeys: 1 }))).KeyCount ?? 0) === 0;
+    const empty = async (hour: string): Promise<boolean> => !(await hourHasEvents(s3, config.s3.bucket, hour));
     for (let back = 2; back <= 6; back++) {
       const day = hourKey(nowMs - back * DAY_MS).slice(0, 10);
       const before = hourKey(nowMs - (back + 1) * DAY_MS).slice(0, 10);

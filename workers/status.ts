@@ -2,13 +2,11 @@
  * `clicklake status`: freshness of each dataset by hour (READY / LATE / FAILED), consumer lag
  * (Bronze ingestion and the real-time consumer), the schedules, and the real-time vs Gold drift.
  */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from '@temporalio/client';
 import { connectTemporal, createKafka, createRedis, createS3, Presto } from '../activities/clients';
-import { BRONZE_GROUP } from '../activities/bronze';
+import { BRONZE_GROUP, hourHasEvents } from '../activities/bronze';
 import { ctrLag } from '../activities/ctr';
 import { readDrift } from '../activities/drift';
-import { hourIndexPrefix } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
 import type { CtrDrift } from '../core/drift';
 import { HOUR_MS, hourKey } from '../core/time';
@@ -76,7 +74,7 @@ export async function lakeStatus(config: ClicklakeConfig, nowMs: number, lookbac
     for (let t = nowMs - lookbackHours * HOUR_MS; t + HOUR_MS + GRACE_MS <= nowMs; t += HOUR_MS) {
       const hour = hourKey(t);
       const run = ready.get(hour);
-      const hasEvents = ((await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: hourIndexPrefix(hour), MaxKeys: 1 }))).KeyCount ?? 0) > 0;
+      const hasEvents = await hourHasEvents(s3, config.s3.bucket, hour);
       if (!run && !hasEvents && !failed.has(hour)) continue;
       const drift = await readDrift(redis, config.ctr.keyPrefix, hour);
       hours.push({
