@@ -49,7 +49,8 @@ function engine(threads: number | undefined): Promise<DuckDBInstance> {
   return instance;
 }
 
-async function withConnection<T>(threads: number | undefined, use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+/** A connection of the process's engine for `threads` (default: DuckDB's), closed after `use`. */
+export async function withConnection<T>(threads: number | undefined, use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
   const connection = await (await engine(threads)).connect();
   try {
     return await use(connection);
@@ -96,7 +97,8 @@ function checkPartition(def: TableDef, rows: readonly object[], partition: Parti
   }
 }
 
-function sqlPath(file: string): string {
+/** A local file path as a SQL string literal. */
+export function sqlPath(file: string): string {
   return `'${file.replace(/'/g, "''")}'`;
 }
 
