@@ -1,5 +1,6 @@
-// One jest run, four projects: unit (pure core, no services), workflows and replay (the real Temporal
-// dev server), integration (the whole real stack). `npm test` starts the stack once before jest runs.
+// One jest run, five projects: unit (pure core, no services), engine (lake steps in embedded DuckDB,
+// in-process, no services), workflows and replay (the real Temporal dev server), integration (the
+// whole real stack). `npm test` starts the stack once before jest runs.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 const base = {
   testEnvironment: 'node',
@@ -14,6 +15,7 @@ module.exports = {
   maxWorkers: 1,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...base, displayName: 'engine', testMatch: ['<rootDir>/test/engine/**/*.test.ts'] },
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'], slowTestThreshold: 30 },
     { ...base, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.test.ts'] },
     {

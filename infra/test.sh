@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite on the real local stack. Installs what is missing (cached under
-# ~/.cache/clicklake), brings the stack up once, runs every jest project (unit, workflows, replay,
+# ~/.cache/clicklake), brings the stack up once, runs every jest project (unit, engine, workflows, replay,
 # integration) in one jest run, and ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
