@@ -99,10 +99,10 @@ export interface HourClassification {
   readonly rejections: Rejection[];
 }
 
-type Revalidated = BronzeRecord & { readonly late: boolean };
+export type Revalidated = BronzeRecord & { readonly late: boolean };
 
 /** Re-validates a Bronze record with its own receive time: the event and whether it is late, or the errors. */
-function revalidate(record: BronzeRecord, rules: LatenessRules): { ok: true; record: Revalidated } | { ok: false; errors: string[] } {
+export function revalidate(record: BronzeRecord, rules: LatenessRules): { ok: true; record: Revalidated } | { ok: false; errors: string[] } {
   const input = clientInputOf(record.event);
   if (input === null) return { ok: false, errors: ['extra_json: must be a JSON object'] };
   const result = validateEvent(input, { ...rules, receivedAtMs: record.received_time });

@@ -1,0 +1,222 @@
+/**
+ * Bronze → Silver → hourly Gold of one event hour inside embedded DuckDB: the gzip NDJSON Bronze
+ * objects are read, re-validated, deduplicated, quarantined, pseudonymised and sessionized in SQL and
+ * written as Parquet, in one connection, without a JS object per event. The statements come from
+ * core/silverSql.ts; the semantics are core/silver.ts's (classifyHour, toSilverRow, sessionize),
+ * held equal by test/engine/silverSql.test.ts. Records the SQL fast check cannot vouch for are
+ * re-validated by the JS rules themselves (core/silverSql.ts module comment).
+ *
+ * Why: the JS path managed about 26,000 records per CPU-second (JSON.parse, re-validation and GC);
+ * this one is measured in bench/promote (BENCHMARKS.md).
+ */
+import { type DuckDBConnection } from '@duckdb/node-api';
+import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
+import { ConfigError } from '../core/errors';
+import { type Ledger } from '../core/ledger';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS, dataColumns } from '../core/lakeTables';
+import { DEFAULT_LATENESS_RULES, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
+import {
+  bronzeJsonColumns,
+  bronzeSelectList,
+  bronzeTableColumns,
+  fastValidSql,
+  hmacPads,
+  lateSql,
+  receiveOrderKeySql,
+  receiveOrderSql,
+  sessionsSql,
+  sqlText,
+  userKeySql,
+} from '../core/silverSql';
+import { HOUR_MS, parseHourKey } from '../core/time';
+import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
+import { sqlPath, withConnection } from './parquet';
+
+export interface SilverHourInput {
+  /** Local gzip NDJSON Bronze objects (core/bronze.ts formatBronzeLine); records of other hours are ignored. */
+  readonly bronzeFiles: readonly string[];
+  readonly hour: string;
+  /** Derived-session cursors at the end of the previous hour (already pruned to this hour). */
+  readonly priorState: SessionState;
+  readonly hmacKey: string;
+  readonly rules?: LatenessRules;
+  /** Where the Silver and the hourly Gold Parquet files are written (replaced). */
+  readonly silverFile: string;
+  readonly goldFile: string;
+  /** DuckDB threads (default: one per core). */
+  readonly threads?: number;
+}
+
+export interface SilverHourOutput {
+  readonly hour: string;
+  readonly ledger: Ledger;
+  /** Records that failed re-validation, in Kafka position order. */
+  readonly rejections: Rejection[];
+  /** Derived-session cursors at the end of the hour: the prior state plus this hour's. */
+  readonly endState: Map<string, SessionCursor>;
+  readonly silverRows: number;
+  readonly goldRows: number;
+  /** Ad events of Silver (impressions and clicks with a campaign), all counted once in Gold. */
+  readonly adEvents: number;
+  /** Records the SQL fast check passed to the JS rules. */
+  readonly checkedInJs: number;
+}
+
+const n = (value: unknown): number => Number(value ?? 0);
+
+async function scalarRow(connection: DuckDBConnection, sql: string): Promise<unknown[]> {
+  const rows = (await connection.runAndReadAll(sql)).getRows();
+  return rows[0] ?? [];
+}
+
+/** Event fields Silver is made of (the rest serve the fast check and JS only). */
+const SILVER_SOURCE = ['event_id', 'event_type', 'event_time', 'received_time', 'user_id', 'session_id', 'campaign_id', 'ad_id', 'placement', 'title_id', 'position_ms', 'page_url', 'device_type', 'country', 'properties', 'quarantine_reason'];
+
+/**
+ * The Bronze table, written once: per record of the hour its position, the fields Silver needs, the
+ * fast check, and (only where the check failed) the whole record as JSON for the JS rules.
+ */
+async function loadBronze(connection: DuckDBConnection, files: readonly string[], startMs: number, rules: LatenessRules): Promise<void> {
+  let source = 'bronze_none';
+  if (files.length === 0) await connection.run(`CREATE TEMP TABLE bronze_none (${bronzeTableColumns()})`);
+  else {
+    source =
+      `(SELECT ${bronzeSelectList()} FROM read_json([${files.map(sqlPath).join(', ')}], ` +
+      `format = 'newline_delimited', compression = 'gzip', columns = ${bronzeJsonColumns()}) ` +
+      `WHERE event.event_time >= ${startMs} AND event.event_time < ${startMs + HOUR_MS})`;
+  }
+  const event = EVENT_FIELD_NAMES.map((name) => `${sqlText(name)}: "${name}"`).join(', ');
+  const record =
+    `CAST(to_json({'topic': topic, 'partition': "partition", 'offset': "offset", 'kafka_timestamp_ms': kafka_timestamp_ms, ` +
+    `'schema_id': schema_id, 'received_time': envelope_received_time, 'event': {${event}}}) AS VARCHAR)`;
+  await connection.run(
+    `CREATE TEMP TABLE bronze AS SELECT rn, topic, "partition", "offset", ${SILVER_SOURCE.map((c) => `"${c}"`).join(', ')}, fast, ` +
+      `CASE WHEN fast THEN NULL ELSE ${record} END AS record FROM (SELECT *, ${fastValidSql(rules)} AS fast FROM ${source})`,
+  );
+}
+
+/** The records the fast check did not vouch for, through the JS rules: verdicts into `verdicts`, rejections out. */
+async function checkInJs(connection: DuckDBConnection, hour: string, rules: LatenessRules): Promise<{ rejections: Rejection[]; checked: number }> {
+  const reader = await connection.runAndReadAll('SELECT rn, record FROM bronze WHERE NOT fast ORDER BY rn');
+  await connection.run('CREATE TEMP TABLE verdicts (rn BIGINT, late BOOLEAN, country VARCHAR)');
+  const rejections: Rejection[] = [];
+  const appender = await connection.createAppender('verdicts');
+  try {
+    for (const [rn, json] of reader.getRows()) {
+      // The same reading and rules as the JS path: a malformed record fails the hour loudly here too.
+      const record = parseBronzeRecord(JSON.parse(String(json)), `bronze ${hour} record`);
+      const result = revalidate(record, rules);
+      if (!result.ok) {
+        rejections.push({ topic: record.topic, partition: record.partition, offset: record.offset, errors: result.errors });
+        continue;
+      }
+      appender.appendBigInt(BigInt(rn as bigint));
+      appender.appendBoolean(result.record.late);
+      if (result.record.event.country === null) appender.appendNull();
+      else appender.appendVarchar(result.record.event.country);
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+  rejections.sort(compareKafkaPosition);
+  return { rejections, checked: reader.getRows().length };
+}
+
+async function loadPrior(connection: DuckDBConnection, prior: SessionState): Promise<void> {
+  await connection.run('CREATE TEMP TABLE prior (user_key VARCHAR, last_ms BIGINT, session_id VARCHAR, start_ms BIGINT)');
+  const appender = await connection.createAppender('prior');
+  try {
+    for (const [userKeyValue, cursor] of prior) {
+      appender.appendVarchar(userKeyValue);
+      appender.appendBigInt(BigInt(cursor.lastEventMs));
+      appender.appendVarchar(cursor.sessionId);
+      appender.appendBigInt(BigInt(cursor.sessionStartMs));
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** Builds Silver and hourly Gold of the hour as local Parquet files; see the module comment. */
+export async function buildSilverHour(input: SilverHourInput): Promise<SilverHourOutput> {
+  if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
+  const rules = input.rules ?? DEFAULT_LATENESS_RULES;
+  const { key: hour, startMs } = parseHourKey(input.hour);
+  return withConnection(input.threads, async (connection) => {
+    await loadBronze(connection, input.bronzeFiles, startMs, rules);
+    const { rejections, checked } = await checkInJs(connection, hour, rules);
+
+    // Narrow tables from here on; the wide columns are read from `bronze` once, by the final COPY.
+    // Valid records (the fast ones and those JS accepted), late or not, then the first received copy of each event_id.
+    await connection.run(
+      `CREATE TEMP TABLE valid AS SELECT b.rn, b.event_id, ${receiveOrderKeySql('b')} AS received, ` +
+        `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END AS late, CASE WHEN b.fast THEN b.country ELSE v.country END AS country ` +
+        `FROM bronze b LEFT JOIN verdicts v USING (rn) WHERE b.fast OR v.rn IS NOT NULL`,
+    );
+    // arg_min_null: the winner's own late and country, even when NULL (arg_min would skip NULL values).
+    await connection.run('CREATE TEMP TABLE winners AS SELECT arg_min(rn, received) AS rn, arg_min_null(late, received) AS late, arg_min_null(country, received) AS country FROM valid GROUP BY event_id');
+    await connection.run(
+      `CREATE TEMP TABLE silver AS SELECT b.rn, b.user_id, b.event_time, b.session_id, b.event_type, b.campaign_id, w.country, ${receiveOrderSql('b')} ` +
+        `FROM winners w JOIN bronze b USING (rn) WHERE NOT w.late`,
+    );
+    // user_key once per user, not per event: most users have many events in an hour.
+    await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM silver)`);
+    await loadPrior(connection, input.priorState);
+    const keyed = '(SELECT s.rn, u.user_key, s.event_time, s.session_id FROM silver s JOIN users u USING (user_id))';
+    for (const statement of sessionsSql(keyed)) await connection.run(statement);
+
+    const columns = dataColumns(SILVER_EVENTS).map((c) => {
+      switch (c.name) {
+        case 'user_key':
+          return 'u.user_key';
+        case 'session_id':
+          return 'coalesce(b.session_id, d.session_id) AS session_id';
+        case 'country':
+          return 's.country';
+        default:
+          return `b."${c.name}"`;
+      }
+    });
+    await connection.run(
+      `COPY (SELECT ${columns.join(', ')} FROM silver s JOIN bronze b ON b.rn = s.rn JOIN users u ON u.user_id = s.user_id LEFT JOIN ` +
+        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = s.rn ` +
+        `ORDER BY ${receiveOrderSql('s')}) TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+    const ad = `event_type IN (${AD_EVENT_TYPES.map(sqlText).join(', ')}) AND campaign_id IS NOT NULL`;
+    const goldColumns = dataColumns(GOLD_CTR_HOURLY).map((c) => c.name);
+    await connection.run(
+      `COPY (SELECT ${goldColumns.join(', ')} FROM (SELECT campaign_id, count_if(event_type = 'ad_impression') AS impressions, count_if(event_type = 'ad_click') AS clicks, ` +
+        `CASE WHEN count_if(event_type = 'ad_impression') = 0 THEN NULL ELSE count_if(event_type = 'ad_click') / count_if(event_type = 'ad_impression') END AS ctr ` +
+        `FROM silver WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id)) TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+
+    const [rowsIn, valid, winners, late, rowsOut] = await scalarRow(
+      connection,
+      'SELECT (SELECT count(*) FROM bronze), (SELECT count(*) FROM valid), (SELECT count(*) FROM winners), ' +
+        '(SELECT count(*) FROM winners WHERE late), (SELECT count(*) FROM silver)',
+    );
+    // What the files hold, read back: the writes are checked, not just the tables they came from.
+    const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
+      connection,
+      `SELECT (SELECT count(*) FROM read_parquet(${sqlPath(input.silverFile)})), (SELECT count(*) FROM read_parquet(${sqlPath(input.silverFile)}) WHERE ${ad}), ` +
+        `(SELECT count(*) FROM read_parquet(${sqlPath(input.goldFile)})), (SELECT coalesce(sum(impressions + clicks), 0) FROM read_parquet(${sqlPath(input.goldFile)}))`,
+    );
+    if (n(goldCounted) !== n(adEvents)) throw new Error(`gold ${hour}: counted ${n(goldCounted)} ad events, Silver holds ${n(adEvents)}`);
+
+    const endState = new Map<string, SessionCursor>(input.priorState);
+    const spans = await connection.runAndReadAll('SELECT user_key, last_ms, session_id, start_ms FROM session_spans WHERE is_last');
+    for (const [userKeyValue, lastMs, sessionId, startMsValue] of spans.getRows()) {
+      endState.set(String(userKeyValue), { lastEventMs: n(lastMs), sessionId: String(sessionId), sessionStartMs: n(startMsValue) });
+    }
+    const ledger: Ledger = {
+      rows_in: n(rowsIn),
+      rows_out: n(rowsOut),
+      duplicates: n(valid) - n(winners),
+      rejected: rejections.length,
+      late: n(late),
+    };
+    return { hour, ledger, rejections, endState, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), checkedInJs: checked };
+  });
+}
