@@ -8,7 +8,7 @@
  * offset; before writing it looks for a manifest that starts at that offset and adopts its range
  * (commits past it without writing), so a range is never written twice under two names.
  */
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import type { Type } from 'avsc';
@@ -21,7 +21,6 @@ import {
   hourIndexPrefix,
   manifestKey,
   manifestPrefixFrom,
-  parseBronzeLine,
   parseManifest,
   parseOffset,
   type BronzeManifest,
@@ -73,15 +72,6 @@ type Decoded = { ok: true; record: BronzeRecord } | { ok: false; letter: Consume
 /** Whether Bronze holds any event of the hour (its hour index has a marker). */
 export function hourHasEvents(s3: S3Client, bucket: string, hour: string): Promise<boolean> {
   return hasObjects(s3, bucket, hourIndexPrefix(hour));
-}
-
-/** The Bronze records of one object. */
-export async function readBronzeObject(s3: S3Client, bucket: string, key: string): Promise<BronzeRecord[]> {
-  const text = gunzipSync(await requireBytes(s3, bucket, key)).toString('utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line, i) => parseBronzeLine(line, `${key}[${i}]`));
 }
 
 export function createBronzeActivities(deps: BronzeDeps) {

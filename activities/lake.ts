@@ -7,15 +7,10 @@
  * rewrites that one object with the new version's location: a single S3 PUT, so a query sees the old
  * version or the new one, never half of either.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { partitionMetadataJson, partitionMetadataKey, registerPartitionSql, type PartitionValues, type TableDef } from '../core/lakeTables';
 import type { Presto } from './clients';
-import { readParquetRows } from './parquet';
-import { getText, requireBytes } from './s3Objects';
-import type { DataRow } from '../core/lakeTables';
+import { getText } from './s3Objects';
 
 /** The location readers see for a partition now, or undefined when it was never published. */
 export async function publishedLocation<Row extends object>(s3: S3Client, bucket: string, def: TableDef<Row>, values: PartitionValues): Promise<string | undefined> {
@@ -48,17 +43,4 @@ export function keyOfLocation(location: string, bucket: string): string {
   const head = `s3://${bucket}/`;
   if (!location.startsWith(head)) throw new Error(`location ${location} is not in bucket ${bucket}`);
   return location.slice(head.length);
-}
-
-/** Rows of one Parquet object of a table. */
-export async function readParquetObject<Row extends object>(s3: S3Client, bucket: string, key: string, def: TableDef<Row>): Promise<Array<DataRow<Row>>> {
-  const bytes = await requireBytes(s3, bucket, key);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clicklake-read-'));
-  try {
-    const file = path.join(dir, 'part.parquet');
-    fs.writeFileSync(file, bytes);
-    return await readParquetRows(def, file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }

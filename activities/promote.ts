@@ -1,5 +1,7 @@
 /**
- * Promotion of an event hour (Bronze → Silver → Gold hourly) and of a day (daily Gold).
+ * Promotion of an event hour (Bronze → Silver → Gold hourly) and of a day (daily Gold). The hour's
+ * work happens in embedded DuckDB (activities/silverSql.ts) over the Bronze objects downloaded to a
+ * private temporary folder, which a retry starts afresh.
  *
  * A run writes everything under its own version prefix (`.../v=<version>/`), checks it (the ledger
  * balances, the files hold the rows the ledger says), and only then publishes: each partition is
@@ -7,10 +9,12 @@
  * appended to `lake.audit.hour_runs`. Old versions stay for rollback until compaction removes them.
  */
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Context } from '@temporalio/activity';
-import { hourIndexPrefix, objectKeyOfHourIndex, type BronzeRecord } from '../core/bronze';
+import { Context, log } from '@temporalio/activity';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { hourIndexPrefix, manifestKey, objectKeyOfHourIndex, parseManifest } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
-import { goldDay, goldHour } from '../core/gold';
 import { checkLedger, type Ledger } from '../core/ledger';
 import {
   AUDIT_HOUR_RUNS,
@@ -21,17 +25,17 @@ import {
   partitionLocation,
   partitionPrefix,
   SILVER_EVENTS,
-  type DataRow,
   type HourRunRow,
   type TableDef,
 } from '../core/lakeTables';
-import { classifyHour, parseSessionState, pruneSessionState, sessionize, sessionStateToJson, toSilverRow, type SilverRow } from '../core/silver';
+import { parseSessionState, pruneSessionState, sessionStateToJson } from '../core/silver';
 import { HOUR_MS, hourKey, hoursOfDay, parseHourKey } from '../core/time';
-import { readBronzeObject } from './bronze';
 import type { Presto } from './clients';
-import { keyOfLocation, publishedLocation, publishPartition, readParquetObject } from './lake';
-import { getText } from './s3Objects';
-import { writeParquetToS3 } from './parquet';
+import { keyOfLocation, publishedLocation, publishPartition } from './lake';
+import { getText, requireBytes } from './s3Objects';
+import { uploadFile, writeParquetToS3 } from './parquet';
+import { writeGoldDay } from './goldSql';
+import { buildSilverHour } from './silverSql';
 
 export interface PromoteDeps {
   readonly config: ClicklakeConfig;
@@ -82,15 +86,25 @@ export function createPromoteActivities(deps: PromoteDeps) {
   const { config, s3, presto } = deps;
   const bucket = config.s3.bucket;
 
-  async function bronzeRecordsOf(hour: string): Promise<BronzeRecord[]> {
+  /**
+   * Downloads the Bronze objects holding the hour into `dir`, and how many records of the hour their
+   * manifests say they hold: the promotion must read exactly that many (a conservation check of
+   * Bronze itself, before the ledger of Silver).
+   */
+  async function downloadBronze(hour: string, dir: string): Promise<{ files: string[]; manifestRows: number }> {
     const objects = (await listKeys(s3, bucket, hourIndexPrefix(hour))).map(objectKeyOfHourIndex);
     const ctx = Context.current();
-    const records: BronzeRecord[] = [];
-    for (const key of objects) {
-      records.push(...(await readBronzeObject(s3, bucket, key)));
-      ctx.heartbeat({ hour, objectsRead: key });
+    const files: string[] = [];
+    let manifestRows = 0;
+    for (const [i, key] of objects.entries()) {
+      const manifest = parseManifest(JSON.parse((await requireBytes(s3, bucket, manifestKey(key))).toString('utf8')));
+      manifestRows += manifest.hourHistogram[hour] ?? 0;
+      const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}.ndjson.gz`);
+      fs.writeFileSync(file, await requireBytes(s3, bucket, key));
+      files.push(file);
+      ctx.heartbeat({ hour, objectsRead: i + 1, of: objects.length });
     }
-    return records;
+    return { files, manifestRows };
   }
 
   /** The session state at the end of the previous hour, as its published Silver version left it. */
@@ -119,35 +133,41 @@ export function createPromoteActivities(deps: PromoteDeps) {
     async buildHour(input: { hour: string } & RunIdentity): Promise<HourResult> {
       const { dt, hr, key: hour } = parseHourKey(input.hour);
       const values = { dt, hr };
-      const classified = classifyHour(await bronzeRecordsOf(hour), hour);
-      const silverLedger = checkLedger(classified.ledger);
-      const rows = classified.kept.map((event) => toSilverRow(event, { hmacKey: config.pii.hmacKey }));
-      const { rows: sessioned, endState } = sessionize(rows, await priorSessions(hour));
-      const silverRows: SilverRow[] = sessioned;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `clicklake-promote-${hour}-`));
+      try {
+        const bronze = await downloadBronze(hour, dir);
+        const silverFile = path.join(dir, 'silver.parquet');
+        const goldFile = path.join(dir, 'gold.parquet');
+        const built = await buildSilverHour({ bronzeFiles: bronze.files, hour, priorState: await priorSessions(hour), hmacKey: config.pii.hmacKey, silverFile, goldFile });
+        const silverLedger = checkLedger(built.ledger);
+        if (silverLedger.rows_in !== bronze.manifestRows) {
+          throw new Error(`silver ${hour}: read ${silverLedger.rows_in} Bronze records of the hour, the manifests say ${bronze.manifestRows}`);
+        }
+        if (built.silverRows !== silverLedger.rows_out) throw new Error(`silver ${hour}: wrote ${built.silverRows} rows, the ledger says ${silverLedger.rows_out}`);
+        for (const rejection of built.rejections.slice(0, 20)) {
+          log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
+        }
 
-      const silverPrefix = partitionPrefix(SILVER_EVENTS, values, input.version);
-      const silverFile = await writeParquetToS3(s3, bucket, `${silverPrefix}${PART}`, SILVER_EVENTS, silverRows, { partition: values });
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(endState)) }));
-      if (silverFile.rows !== silverLedger.rows_out) throw new Error(`silver ${hour}: wrote ${silverFile.rows} rows, the ledger says ${silverLedger.rows_out}`);
+        const silverPrefix = partitionPrefix(SILVER_EVENTS, values, input.version);
+        await uploadFile(s3, bucket, `${silverPrefix}${PART}`, silverFile);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(built.endState)) }));
+        const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, values, input.version);
+        await uploadFile(s3, bucket, `${goldPrefix}${PART}`, goldFile);
+        // Every Silver row goes on to Gold (buildSilverHour checked each ad event is counted once).
+        const goldLedger = checkLedger({ rows_in: built.silverRows, rows_out: built.silverRows, duplicates: 0, rejected: 0, late: 0 });
 
-      const gold = goldHour(silverRows, hour);
-      const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, values, input.version);
-      await writeParquetToS3(s3, bucket, `${goldPrefix}${PART}`, GOLD_CTR_HOURLY, gold, { partition: values });
-      // Gold counts every ad event of Silver once: the sums must match the Silver rows they came from.
-      const adEvents = silverRows.filter((r) => r.campaign_id !== null && (r.event_type === 'ad_impression' || r.event_type === 'ad_click')).length;
-      const counted = gold.reduce((n, g) => n + g.impressions + g.clicks, 0);
-      if (counted !== adEvents) throw new Error(`gold ${hour}: counted ${counted} ad events, Silver holds ${adEvents}`);
-      const goldLedger = checkLedger({ rows_in: silverRows.length, rows_out: silverRows.length, duplicates: 0, rejected: 0, late: 0 });
-
-      return {
-        hour,
-        version: input.version,
-        silver: silverLedger,
-        gold: goldLedger,
-        goldRows: gold.length,
-        silverLocation: `s3://${bucket}/${silverPrefix}`,
-        goldLocation: `s3://${bucket}/${goldPrefix}`,
-      };
+        return {
+          hour,
+          version: input.version,
+          silver: silverLedger,
+          gold: goldLedger,
+          goldRows: built.goldRows,
+          silverLocation: `s3://${bucket}/${silverPrefix}`,
+          goldLocation: `s3://${bucket}/${goldPrefix}`,
+        };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
 
     /** Switches the hour's Silver and Gold partitions to the run's version and appends the ledger rows. */
@@ -162,40 +182,38 @@ export function createPromoteActivities(deps: PromoteDeps) {
       }
     },
 
-    /** Recomputes the daily Gold tables of a day from its published Silver hours, and publishes them. */
+    /**
+     * Recomputes the daily Gold tables of a day from its published Silver hours (in DuckDB over the
+     * downloaded files, activities/goldSql.ts), and publishes them.
+     */
     async promoteDay(input: { dt: string } & RunIdentity): Promise<DayResult> {
       const ctx = Context.current();
-      const silver: SilverRow[] = [];
-      let hoursRead = 0;
-      for (const hour of hoursOfDay(input.dt)) {
-        const { hr } = parseHourKey(hour);
-        const location = await publishedLocation(s3, bucket, SILVER_EVENTS, { dt: input.dt, hr });
-        if (location === undefined) continue;
-        const rows = await readParquetObject(s3, bucket, `${keyOfLocation(location, bucket)}${PART}`, SILVER_EVENTS);
-        for (const row of rows) silver.push({ ...row, dt: input.dt, hr } as SilverRow);
-        hoursRead++;
-        ctx.heartbeat({ dt: input.dt, hoursRead });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `clicklake-promote-day-${input.dt}-`));
+      try {
+        const silverFiles: string[] = [];
+        for (const hour of hoursOfDay(input.dt)) {
+          const { hr } = parseHourKey(hour);
+          const location = await publishedLocation(s3, bucket, SILVER_EVENTS, { dt: input.dt, hr });
+          if (location === undefined) continue;
+          const file = path.join(dir, `silver-${hr}.parquet`);
+          fs.writeFileSync(file, await requireBytes(s3, bucket, `${keyOfLocation(location, bucket)}${PART}`));
+          silverFiles.push(file);
+          ctx.heartbeat({ dt: input.dt, hoursRead: silverFiles.length });
+        }
+        const day = await writeGoldDay({ silverFiles, dt: input.dt, outDir: path.join(dir, 'gold') });
+        const values = { dt: input.dt };
+        // Upload all three versions first, then switch the partitions: a failure publishes none of them.
+        const tables: Array<readonly [TableDef, string]> = [
+          [GOLD_CAMPAIGN_DAILY, day.files.campaign_daily],
+          [GOLD_DAU_DAILY, day.files.dau_daily],
+          [GOLD_TITLE_PLAYS_DAILY, day.files.title_plays_daily],
+        ];
+        for (const [def, file] of tables) await uploadFile(s3, bucket, `${partitionPrefix(def, values, input.version)}${PART}`, file);
+        for (const [def] of tables) await publishPartition(s3, presto, bucket, def, values, partitionLocation(def, bucket, values, input.version));
+        return { dt: input.dt, version: input.version, silverRows: day.silverRows, hoursRead: silverFiles.length, rows: day.rows };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      const day = goldDay(silver, input.dt);
-      const values = { dt: input.dt };
-      // Write all three versions first, then switch the partitions: a failure publishes none of them.
-      const write = async <Row extends object>(def: TableDef<Row>, rows: ReadonlyArray<DataRow<Row>>): Promise<TableDef> => {
-        await writeParquetToS3(s3, bucket, `${partitionPrefix(def, values, input.version)}${PART}`, def, rows, { partition: values });
-        return def;
-      };
-      const written = [
-        await write(GOLD_CAMPAIGN_DAILY, day.campaign_daily),
-        await write(GOLD_DAU_DAILY, day.dau_daily),
-        await write(GOLD_TITLE_PLAYS_DAILY, day.title_plays_daily),
-      ];
-      for (const def of written) await publishPartition(s3, presto, bucket, def, values, partitionLocation(def, bucket, values, input.version));
-      return {
-        dt: input.dt,
-        version: input.version,
-        silverRows: silver.length,
-        hoursRead,
-        rows: { campaign_daily: day.campaign_daily.length, dau_daily: day.dau_daily.length, title_plays_daily: day.title_plays_daily.length },
-      };
     },
   };
 }
