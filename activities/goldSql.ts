@@ -19,10 +19,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
 import { quoteIdentifier } from '../core/lake';
-import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, dataColumns, type DataRow, type TableDef, type TrinoType } from '../core/lakeTables';
+import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, dataColumns, type DataRow, type TableDef } from '../core/lakeTables';
 import { DAY_MS, parseDay } from '../core/time';
 import type { CampaignDailyRow, DauDailyRow, TitlePlaysDailyRow } from '../core/truth';
-import { sqlPath, withConnection } from './parquet';
+import { DUCKDB_TYPES, sqlPath, withConnection } from './parquet';
 
 export interface GoldDayInput {
   /** Local Parquet files of `lake.silver.events` (data columns, as writeParquet writes them); may be empty. */
@@ -39,14 +39,6 @@ export interface GoldDayFiles {
   readonly files: { campaign_daily: string; dau_daily: string; title_plays_daily: string };
   readonly rows: { campaign_daily: number; dau_daily: number; title_plays_daily: number };
 }
-
-/** The DuckDB type writeParquet stores a column of each Trino type as. */
-const DUCKDB_TYPES: Readonly<Record<TrinoType, string>> = {
-  varchar: 'VARCHAR',
-  bigint: 'BIGINT',
-  double: 'DOUBLE',
-  'map(varchar, varchar)': 'MAP(VARCHAR, VARCHAR)',
-};
 
 /**
  * A daily table as a query over the relation `silver`: an SQL expression per data column (the mapped

@@ -59,6 +59,25 @@ export async function withConnection<T>(threads: number | undefined, use: (conne
   }
 }
 
+/** The DuckDB type each Trino column type is stored as in the lake's Parquet files. */
+export const DUCKDB_TYPES: Readonly<Record<TrinoType, string>> = {
+  varchar: 'VARCHAR',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  'map(varchar, varchar)': 'MAP(VARCHAR, VARCHAR)',
+};
+
+/**
+ * The SELECT list of a table's data columns from SQL expressions, each cast to its stored type, so a
+ * file written by COPY has the types writeParquet gives (DuckDB's count_if is HUGEINT, which Parquet
+ * would store as DOUBLE and Trino refuse for a bigint column).
+ */
+export function storedColumnsSql(def: TableDef, expressionOf: (column: string) => string): string {
+  return dataColumns(def)
+    .map((column) => `CAST(${expressionOf(column.name)} AS ${DUCKDB_TYPES[column.type]}) AS "${column.name}"`)
+    .join(', ');
+}
+
 /** DuckDB type a column is appended as, and the expression that turns it into the stored type. */
 const STAGING: Readonly<Record<TrinoType, { readonly type: string; readonly stored: (column: string) => string }>> = {
   varchar: { type: 'VARCHAR', stored: (c) => c },

@@ -13,7 +13,7 @@ import { type DuckDBConnection } from '@duckdb/node-api';
 import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
 import { ConfigError } from '../core/errors';
 import { type Ledger } from '../core/ledger';
-import { GOLD_CTR_HOURLY, SILVER_EVENTS, dataColumns } from '../core/lakeTables';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../core/lakeTables';
 import { DEFAULT_LATENESS_RULES, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
 import {
   bronzeJsonColumns,
@@ -30,7 +30,7 @@ import {
 } from '../core/silverSql';
 import { HOUR_MS, parseHourKey } from '../core/time';
 import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
-import { sqlPath, withConnection } from './parquet';
+import { sqlPath, storedColumnsSql, withConnection } from './parquet';
 
 export interface SilverHourInput {
   /** Local gzip NDJSON Bronze objects (core/bronze.ts formatBronzeLine); records of other hours are ignored. */
@@ -139,6 +139,12 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
   }
 }
 
+function expression(columns: Readonly<Record<string, string>>, column: string): string {
+  const found = columns[column];
+  if (found === undefined) throw new Error(`no expression for column ${column}`);
+  return found;
+}
+
 /** Builds Silver and hourly Gold of the hour as local Parquet files; see the module comment. */
 export async function buildSilverHour(input: SilverHourInput): Promise<SilverHourOutput> {
   if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
@@ -167,31 +173,36 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     const keyed = '(SELECT s.rn, u.user_key, s.event_time, s.session_id FROM silver s JOIN users u USING (user_id))';
     for (const statement of sessionsSql(keyed)) await connection.run(statement);
 
-    const columns = dataColumns(SILVER_EVENTS).map((c) => {
-      switch (c.name) {
+    const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
+      switch (column) {
         case 'user_key':
           return 'u.user_key';
         case 'session_id':
-          return 'coalesce(b.session_id, d.session_id) AS session_id';
+          return 'coalesce(b.session_id, d.session_id)';
         case 'country':
           return 's.country';
         default:
-          return `b."${c.name}"`;
+          return `b."${column}"`;
       }
     });
     await connection.run(
-      `COPY (SELECT ${columns.join(', ')} FROM silver s JOIN bronze b ON b.rn = s.rn JOIN users u ON u.user_id = s.user_id LEFT JOIN ` +
+      `COPY (SELECT ${silverColumns} FROM silver s JOIN bronze b ON b.rn = s.rn JOIN users u ON u.user_id = s.user_id LEFT JOIN ` +
         `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = s.rn ` +
         `ORDER BY ${receiveOrderSql('s')}) TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     const ad = `event_type IN (${AD_EVENT_TYPES.map(sqlText).join(', ')}) AND campaign_id IS NOT NULL`;
-    const goldColumns = dataColumns(GOLD_CTR_HOURLY).map((c) => c.name);
+    const impressions = "count_if(event_type = 'ad_impression')";
+    const clicks = "count_if(event_type = 'ad_click')";
+    const gold: Readonly<Record<string, string>> = {
+      campaign_id: 'campaign_id',
+      impressions,
+      clicks,
+      ctr: `CASE WHEN ${impressions} = 0 THEN NULL ELSE CAST(${clicks} AS DOUBLE) / ${impressions} END`,
+    };
     await connection.run(
-      `COPY (SELECT ${goldColumns.join(', ')} FROM (SELECT campaign_id, count_if(event_type = 'ad_impression') AS impressions, count_if(event_type = 'ad_click') AS clicks, ` +
-        `CASE WHEN count_if(event_type = 'ad_impression') = 0 THEN NULL ELSE count_if(event_type = 'ad_click') / count_if(event_type = 'ad_impression') END AS ctr ` +
-        `FROM silver WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id)) TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM silver WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
+        `TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
-
     const [rowsIn, valid, winners, late, rowsOut] = await scalarRow(
       connection,
       'SELECT (SELECT count(*) FROM bronze), (SELECT count(*) FROM valid), (SELECT count(*) FROM winners), ' +

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readParquetRows } from '../../activities/parquet';
+import { parquetColumnTypes, readParquetRows, writeParquet } from '../../activities/parquet';
 import { buildSilverHour, type SilverHourOutput } from '../../activities/silverSql';
 import { formatBronzeLine, parseBronzeLine, type BronzeRecord } from '../../core/bronze';
 import { defaultValidationContext, validateEvent } from '../../core/event';
@@ -175,11 +175,16 @@ function jsHour(records: readonly BronzeRecord[], hour: string, prior: SessionSt
   return { classified, rows: sessioned.map(({ dt: _dt, hr: _hr, ...rest }) => rest), gold: goldHour(sessioned, hour).map(({ dt: _dt, hr: _hr, ...rest }) => rest), endState };
 }
 
-async function sqlHour(files: readonly string[], hour: string, prior: SessionState, threads?: number): Promise<{ out: SilverHourOutput; rows: unknown[]; gold: unknown[] }> {
+async function sqlHour(
+  files: readonly string[],
+  hour: string,
+  prior: SessionState,
+  threads?: number,
+): Promise<{ out: SilverHourOutput; rows: unknown[]; gold: unknown[]; silverFile: string; goldFile: string }> {
   const silverFile = path.join(dir, `${hour}-silver-${threads ?? 0}.parquet`);
   const goldFile = path.join(dir, `${hour}-gold-${threads ?? 0}.parquet`);
   const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, threads });
-  return { out, rows: await readParquetRows(SILVER_EVENTS, silverFile), gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile) };
+  return { out, rows: await readParquetRows(SILVER_EVENTS, silverFile), gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile), silverFile, goldFile };
 }
 
 describe('Bronze → Silver in DuckDB equals the JS definition', () => {
@@ -243,6 +248,18 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
     expect((got.rows as Array<{ session_id: string }>).some((row) => row.session_id === 'ds-from-before')).toBe(true);
     expect(got.out.endState.get('someone-else')).toEqual(prior.get('someone-else'));
     expect(sessionStateToJson(got.out.endState)).toEqual(sessionStateToJson(expected.endState));
+  });
+
+  it('writes the Parquet types writeParquet writes (Trino reads bigint columns only from INT64)', async () => {
+    const hour = HOURS[0] as string;
+    const expected = jsHour(records, hour, new Map());
+    const got = await sqlHour(bronzeFiles(records, 'types', 300), hour, new Map());
+    const silverFile = path.join(dir, 'types-silver.parquet');
+    const goldFile = path.join(dir, 'types-gold.parquet');
+    await writeParquet(SILVER_EVENTS, expected.rows, silverFile);
+    await writeParquet(GOLD_CTR_HOURLY, expected.gold, goldFile);
+    expect(await parquetColumnTypes(got.silverFile)).toEqual(await parquetColumnTypes(silverFile));
+    expect(await parquetColumnTypes(got.goldFile)).toEqual(await parquetColumnTypes(goldFile));
   });
 
   it('promotes an hour without Bronze objects to empty Silver and Gold', async () => {
