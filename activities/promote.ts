@@ -28,7 +28,7 @@ import {
   type HourRunRow,
   type TableDef,
 } from '../core/lakeTables';
-import { parseSessionState, pruneSessionState, sessionStateToJson } from '../core/silver';
+import { nextHourSessionsChanged, parseSessionState, pruneSessionState, sessionStateToJson, type SessionCursor } from '../core/silver';
 import { HOUR_MS, hourKey, hoursOfDay, parseHourKey } from '../core/time';
 import type { Presto } from './clients';
 import { keyOfLocation, publishedLocation, publishPartition } from './lake';
@@ -58,6 +58,11 @@ export interface HourResult {
   readonly goldRows: number;
   readonly silverLocation: string;
   readonly goldLocation: string;
+  /**
+   * Publishing this version changes the derived sessions of the next hour, which is published: it
+   * must be promoted again. Absent in results recorded before the field existed.
+   */
+  readonly nextHourStale?: boolean;
 }
 
 export interface DayResult {
@@ -107,14 +112,19 @@ export function createPromoteActivities(deps: PromoteDeps) {
     return { files, manifestRows };
   }
 
-  /** The session state at the end of the previous hour, as its published Silver version left it. */
-  async function priorSessions(hour: string): Promise<ReturnType<typeof parseSessionState>> {
-    const { startMs } = parseHourKey(hour);
-    const previous = parseHourKey(hourKey(startMs - HOUR_MS));
-    const location = await publishedLocation(s3, bucket, SILVER_EVENTS, { dt: previous.dt, hr: previous.hr });
-    if (location === undefined) return new Map();
+  /** The session state the published Silver version of the hour ended with; undefined when unpublished. */
+  async function publishedSessions(hour: string): Promise<Map<string, SessionCursor> | undefined> {
+    const { dt, hr } = parseHourKey(hour);
+    const location = await publishedLocation(s3, bucket, SILVER_EVENTS, { dt, hr });
+    if (location === undefined) return undefined;
     const text = await getText(s3, bucket, `${keyOfLocation(location, bucket)}${SESSIONS}`);
-    return text === undefined ? new Map() : pruneSessionState(parseSessionState(JSON.parse(text)), startMs);
+    return text === undefined ? new Map() : parseSessionState(JSON.parse(text));
+  }
+
+  /** The session state at the end of the previous hour, as its published Silver version left it. */
+  async function priorSessions(hour: string): Promise<Map<string, SessionCursor>> {
+    const { startMs } = parseHourKey(hour);
+    return pruneSessionState((await publishedSessions(hourKey(startMs - HOUR_MS))) ?? new Map(), startMs);
   }
 
   async function appendAudit(row: HourRunRow): Promise<void> {
@@ -155,6 +165,12 @@ export function createPromoteActivities(deps: PromoteDeps) {
         await uploadFile(s3, bucket, `${goldPrefix}${PART}`, goldFile);
         // Every Silver row goes on to Gold (buildSilverHour checked each ad event is counted once).
         const goldLedger = checkLedger({ rows_in: built.silverRows, rows_out: built.silverRows, duplicates: 0, rejected: 0, late: 0 });
+        // The next hour's derived sessions start from this hour's end state: if it changes what
+        // reaches the next hour, and that hour is published, it must be sessionized again.
+        const nextHour = hourKey(parseHourKey(hour).startMs + HOUR_MS);
+        const before = (await publishedSessions(hour)) ?? new Map<string, SessionCursor>();
+        const nextHourStale =
+          nextHourSessionsChanged(before, built.endState, parseHourKey(nextHour).startMs) && (await publishedSessions(nextHour)) !== undefined;
 
         return {
           hour,
@@ -164,6 +180,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
           goldRows: built.goldRows,
           silverLocation: `s3://${bucket}/${silverPrefix}`,
           goldLocation: `s3://${bucket}/${goldPrefix}`,
+          nextHourStale,
         };
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

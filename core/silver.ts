@@ -299,6 +299,16 @@ export function pruneSessionState(state: SessionState, fromMs: number, gapMs: nu
   return new Map([...state].filter(([, cursor]) => fromMs - cursor.lastEventMs < gapMs));
 }
 
+/**
+ * Whether restating an hour changes the derived sessions of the next one: the cursors that can reach
+ * an event at or after `nextStartMs` differ between the state the hour ended with before (empty when
+ * it had none) and after. When they do, the next hour, if published, must be sessionized again.
+ */
+export function nextHourSessionsChanged(before: SessionState, after: SessionState, nextStartMs: number, gapMs: number = SESSION_GAP_MS): boolean {
+  const reach = (state: SessionState): string => JSON.stringify(sessionStateToJson(pruneSessionState(state, nextStartMs, gapMs)));
+  return reach(before) !== reach(after);
+}
+
 /** JSON of a session state (to store it next to the hour), sorted by user_key. */
 export function sessionStateToJson(state: SessionState): Array<{ user_key: string } & SessionCursor> {
   return [...state].sort(([a], [b]) => compareText(a, b)).map(([user_key, cursor]) => ({ user_key, ...cursor }));

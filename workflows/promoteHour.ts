@@ -9,6 +9,7 @@ import {
   defineQuery,
   proxyActivities,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   getExternalWorkflowHandle,
@@ -21,7 +22,7 @@ import type { BronzeActivities } from '../activities/bronze';
 import type { DriftActivities } from '../activities/drift';
 import type { HourResult, PromoteActivities } from '../activities/promote';
 import type { CtrDrift } from '../core/drift';
-import { parseHourKey } from '../core/time';
+import { HOUR_MS, hourKey, parseHourKey } from '../core/time';
 import { runVersion } from '../core/versions';
 import { NON_RETRYABLE_ERRORS } from './activityOptions';
 import { DAY_RESTATED_SIGNAL, promoteDay, promoteDayWorkflowId } from './promoteDay';
@@ -31,6 +32,9 @@ const retry: RetryPolicy = { initialInterval: '2 seconds', backoffCoefficient: 2
 const bronze = proxyActivities<BronzeActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry });
 const promote = proxyActivities<PromoteActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
 const drift = proxyActivities<DriftActivities>({ startToCloseTimeout: '2 minutes', retry: { ...retry, maximumAttempts: 3 } });
+
+/** Patch id of re-promoting the next hour after a restatement (histories before it replay unchanged). */
+export const RESESSIONIZE_NEXT_HOUR = 'resessionize-next-hour';
 
 export interface PromoteHourInput {
   /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
@@ -103,6 +107,23 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
       break;
     } catch (err) {
       if (attempt >= 10) throw err;
+    }
+  }
+
+  // This version changed the derived sessions the next (published) hour starts from: promote that
+  // hour again, which cascades only as far as its own end state changes. A run of it already under
+  // way keeps its id (not started twice); it reads this hour's new state unless it was already building.
+  if (result.nextHourStale === true && patched(RESESSIONIZE_NEXT_HOUR)) {
+    const next = hourKey(parseHourKey(hour).startMs + HOUR_MS);
+    try {
+      await startChild(promoteHour, {
+        workflowId: promoteHourWorkflowId(next),
+        args: [{ hour: next }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     }
   }
   return result;

@@ -10,6 +10,7 @@ import {
   dedupFirstReceived,
   derivedSessionId,
   parseSessionState,
+  nextHourSessionsChanged,
   pruneSessionState,
   sessionStateToJson,
   sessionize,
@@ -301,6 +302,25 @@ describe('sessionize', () => {
 
   it('refuses a bad gap', () => {
     expect(() => sessionize([], new Map(), 0)).toThrow('gapMs must be a positive whole number, got 0');
+  });
+
+  it('says the next hour must be sessionized again only when a cursor that reaches it changed', () => {
+    const cursor = (lastEventMs: number, sessionId = `s${lastEventMs}`): SessionCursor => ({ lastEventMs, sessionId, sessionStartMs: H5 });
+    const before = new Map([
+      ['a', cursor(H6 - 40 * MIN)], // cannot reach H6
+      ['b', cursor(H6 - 10 * MIN)],
+    ]);
+    expect(nextHourSessionsChanged(before, new Map(before), H6)).toBe(false);
+    // A restatement that only moves a user who cannot reach the next hour changes nothing there.
+    expect(nextHourSessionsChanged(before, new Map([...before, ['a', cursor(H6 - 35 * MIN)]]), H6)).toBe(false);
+    expect(nextHourSessionsChanged(before, new Map([...before, ['c', cursor(H6 - 35 * MIN)]]), H6)).toBe(false);
+    // A late event that extends a session, a new user near the end, a different session id: all do.
+    expect(nextHourSessionsChanged(before, new Map([...before, ['b', cursor(H6 - 5 * MIN, 'sb')]]), H6)).toBe(true);
+    expect(nextHourSessionsChanged(before, new Map([...before, ['a', cursor(H6 - 20 * MIN)]]), H6)).toBe(true);
+    expect(nextHourSessionsChanged(before, new Map([...before, ['b', cursor(H6 - 10 * MIN, 'other')]]), H6)).toBe(true);
+    // An hour published for the first time after the next one: the next one saw no cursors.
+    expect(nextHourSessionsChanged(new Map(), before, H6)).toBe(true);
+    expect(nextHourSessionsChanged(new Map(), new Map([['a', cursor(H6 - 40 * MIN)]]), H6)).toBe(false);
   });
 });
 
