@@ -23,7 +23,6 @@ import {
   hmacPads,
   lateSql,
   receiveOrderKeySql,
-  receiveOrderSql,
   sessionsSql,
   sqlText,
   userKeySql,
@@ -155,23 +154,21 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     const { rejections, checked } = await checkInJs(connection, hour, rules);
 
     // Narrow tables from here on; the wide columns are read from `bronze` once, by the final COPY.
-    // Valid records (the fast ones and those JS accepted), late or not, then the first received copy of each event_id.
+    // Per event_id, among its valid copies (the fast ones and those JS accepted): how many, and the
+    // first received with its own late flag and country (a struct, so NULL fields are kept as they are).
     await connection.run(
-      `CREATE TEMP TABLE valid AS SELECT b.rn, b.event_id, ${receiveOrderKeySql('b')} AS received, ` +
-        `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END AS late, CASE WHEN b.fast THEN b.country ELSE v.country END AS country ` +
-        `FROM bronze b LEFT JOIN verdicts v USING (rn) WHERE b.fast OR v.rn IS NOT NULL`,
+      `CREATE TEMP TABLE winners AS SELECT count(*) AS copies, ` +
+        `arg_min({'rn': b.rn, 'late': CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END, ` +
+        `'country': CASE WHEN b.fast THEN b.country ELSE v.country END}, ${receiveOrderKeySql('b')}) AS w ` +
+        `FROM bronze b LEFT JOIN verdicts v USING (rn) WHERE b.fast OR v.rn IS NOT NULL GROUP BY b.event_id`,
     );
-    // arg_min_null: the winner's own late and country, even when NULL (arg_min would skip NULL values).
-    await connection.run('CREATE TEMP TABLE winners AS SELECT arg_min(rn, received) AS rn, arg_min_null(late, received) AS late, arg_min_null(country, received) AS country FROM valid GROUP BY event_id');
-    await connection.run(
-      `CREATE TEMP TABLE silver AS SELECT b.rn, b.user_id, b.event_time, b.session_id, b.event_type, b.campaign_id, w.country, ${receiveOrderSql('b')} ` +
-        `FROM winners w JOIN bronze b USING (rn) WHERE NOT w.late`,
-    );
-    // user_key once per user, not per event: most users have many events in an hour.
-    await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM silver)`);
+    await connection.run('CREATE TEMP TABLE kept AS SELECT w.rn AS rn, w.country AS country FROM winners WHERE NOT w.late');
+    // user_key once per user, not per event (most users have many events in an hour); every user of
+    // the hour's records, a superset of the kept ones, which spares a join.
+    await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
     await loadPrior(connection, input.priorState);
-    const keyed = '(SELECT s.rn, u.user_key, s.event_time, s.session_id FROM silver s JOIN users u USING (user_id))';
-    for (const statement of sessionsSql(keyed)) await connection.run(statement);
+    const unsessioned = '(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM kept k JOIN bronze b USING (rn) JOIN users u USING (user_id) WHERE b.session_id IS NULL)';
+    for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
 
     const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
       switch (column) {
@@ -180,16 +177,18 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
         case 'session_id':
           return 'coalesce(b.session_id, d.session_id)';
         case 'country':
-          return 's.country';
+          return 'k.country';
         default:
           return `b."${column}"`;
       }
     });
+    // Row order within the file is not specified (sorting a million wide rows cost 0.5 s of 7).
     await connection.run(
-      `COPY (SELECT ${silverColumns} FROM silver s JOIN bronze b ON b.rn = s.rn JOIN users u ON u.user_id = s.user_id LEFT JOIN ` +
-        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = s.rn ` +
-        `ORDER BY ${receiveOrderSql('s')}) TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+      `COPY (SELECT ${silverColumns} FROM bronze b JOIN kept k ON k.rn = b.rn JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
+        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn) ` +
+        `TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
+    const silverFile = `read_parquet(${sqlPath(input.silverFile)})`;
     const ad = `event_type IN (${AD_EVENT_TYPES.map(sqlText).join(', ')}) AND campaign_id IS NOT NULL`;
     const impressions = "count_if(event_type = 'ad_impression')";
     const clicks = "count_if(event_type = 'ad_click')";
@@ -199,19 +198,20 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
       clicks,
       ctr: `CASE WHEN ${impressions} = 0 THEN NULL ELSE CAST(${clicks} AS DOUBLE) / ${impressions} END`,
     };
+    // Hourly Gold from the Silver file as written, so Gold counts what Silver holds.
     await connection.run(
-      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM silver WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
+      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
         `TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     const [rowsIn, valid, winners, late, rowsOut] = await scalarRow(
       connection,
-      'SELECT (SELECT count(*) FROM bronze), (SELECT count(*) FROM valid), (SELECT count(*) FROM winners), ' +
-        '(SELECT count(*) FROM winners WHERE late), (SELECT count(*) FROM silver)',
+      'SELECT (SELECT count(*) FROM bronze), (SELECT coalesce(sum(copies), 0) FROM winners), (SELECT count(*) FROM winners), ' +
+        '(SELECT count(*) FROM winners WHERE w.late), (SELECT count(*) FROM kept)',
     );
     // What the files hold, read back: the writes are checked, not just the tables they came from.
     const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
       connection,
-      `SELECT (SELECT count(*) FROM read_parquet(${sqlPath(input.silverFile)})), (SELECT count(*) FROM read_parquet(${sqlPath(input.silverFile)}) WHERE ${ad}), ` +
+      `SELECT (SELECT count(*) FROM ${silverFile}), (SELECT count(*) FROM ${silverFile} WHERE ${ad}), ` +
         `(SELECT count(*) FROM read_parquet(${sqlPath(input.goldFile)})), (SELECT coalesce(sum(impressions + clicks), 0) FROM read_parquet(${sqlPath(input.goldFile)}))`,
     );
     if (n(goldCounted) !== n(adEvents)) throw new Error(`gold ${hour}: counted ${n(goldCounted)} ad events, Silver holds ${n(adEvents)}`);

@@ -1,7 +1,7 @@
 /**
  * The DuckDB promotion (activities/silverSql.ts) against its specification, the JS functions of
  * core/silver.ts and core/gold.ts: same ledger, same rejections, same Silver rows in the same order,
- * same session cursors, same hourly Gold, over generated traffic plus records made to break (or
+ * same session cursors, same hourly Gold (Silver rows compared by event_id: their order in a file is not specified), over generated traffic plus records made to break (or
  * nearly break) every rule the SQL fast check and the JS rules decide between.
  */
 import * as fs from 'node:fs';
@@ -107,7 +107,16 @@ function oddEvents(): EventRecord[] {
     { properties: { '': 'v' } },
     { properties: { k: 'v'.repeat(257) } },
     { properties: { k: 'ü'.repeat(256) } },
-    { extra_json: '{"sdk":"2.1"}' }, // unknown field: valid, JS decides
+    { extra_json: '{"sdk":"2.1"}' }, // unknown field: valid
+    { extra_json: '{"sdk":{"name":"js","version":[1,4,0]},"n":1e20}' },
+    { extra_json: '{"a":1,}' }, // DuckDB reads trailing commas, NaN and Infinity; JSON.parse does not
+    { extra_json: '{"a":[1,2,]}' },
+    { extra_json: '{"a":NaN}' },
+    { extra_json: '{"a":-Infinity}' },
+    { extra_json: '{"info":"tab\\t"}' }, // valid, but 'inf': JS decides
+    { extra_json: '"text"' },
+    { extra_json: JSON.stringify({ blob: 'x'.repeat(4000) }) }, // valid, past the conservative bound: JS decides
+    { extra_json: JSON.stringify({ blob: 'x'.repeat(30_000) }), page_url: 'p'.repeat(2048), user_agent: 'a'.repeat(1024) }, // over the limit
     { extra_json: 'not json' },
     { extra_json: '[1,2]' },
     { extra_json: JSON.stringify({ blob: 'x'.repeat(40_000) }) }, // over the event size limit
@@ -166,13 +175,15 @@ function bronzeFiles(records: readonly BronzeRecord[], name: string, perFile: nu
   return files;
 }
 
+const byEventId = (a: { event_id: string }, b: { event_id: string }): number => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+
 /** The JS path of activities/promote.ts before the SQL one: classifyHour, toSilverRow, sessionize, goldHour. */
 function jsHour(records: readonly BronzeRecord[], hour: string, prior: SessionState) {
   // Through the Bronze line format, as the JS path read objects.
   const classified = classifyHour(records.map((record) => parseBronzeLine(formatBronzeLine(record))), hour);
   const rows = classified.kept.map((event) => toSilverRow(event, { hmacKey: HMAC_KEY }));
   const { rows: sessioned, endState } = sessionize(rows, prior);
-  return { classified, rows: sessioned.map(({ dt: _dt, hr: _hr, ...rest }) => rest), gold: goldHour(sessioned, hour).map(({ dt: _dt, hr: _hr, ...rest }) => rest), endState };
+  return { classified, rows: sessioned.map(({ dt: _dt, hr: _hr, ...rest }) => rest).sort(byEventId), gold: goldHour(sessioned, hour).map(({ dt: _dt, hr: _hr, ...rest }) => rest), endState };
 }
 
 async function sqlHour(
@@ -184,7 +195,9 @@ async function sqlHour(
   const silverFile = path.join(dir, `${hour}-silver-${threads ?? 0}.parquet`);
   const goldFile = path.join(dir, `${hour}-gold-${threads ?? 0}.parquet`);
   const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, threads });
-  return { out, rows: await readParquetRows(SILVER_EVENTS, silverFile), gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile), silverFile, goldFile };
+  // Silver's row order within a file is not specified: rows are compared by event_id (unique in Silver).
+  const rows = (await readParquetRows(SILVER_EVENTS, silverFile)).sort(byEventId);
+  return { out, rows, gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile), silverFile, goldFile };
 }
 
 describe('Bronze → Silver in DuckDB equals the JS definition', () => {
