@@ -13,7 +13,7 @@ import { Context, log } from '@temporalio/activity';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hourIndexPrefix, manifestKey, objectKeyOfHourIndex, parseManifest } from '../core/bronze';
+import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey, parseManifest } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
 import { checkLedger, type Ledger } from '../core/ledger';
 import {
@@ -97,17 +97,18 @@ export function createPromoteActivities(deps: PromoteDeps) {
    * Bronze itself, before the ledger of Silver).
    */
   async function downloadBronze(hour: string, dir: string): Promise<{ files: string[]; manifestRows: number }> {
-    const objects = (await listKeys(s3, bucket, hourIndexPrefix(hour))).map(objectKeyOfHourIndex);
+    const manifests = (await listKeys(s3, bucket, hourIndexPrefix(hour))).map(manifestKeyOfHourIndex);
     const ctx = Context.current();
     const files: string[] = [];
     let manifestRows = 0;
-    for (const [i, key] of objects.entries()) {
-      const manifest = parseManifest(JSON.parse((await requireBytes(s3, bucket, manifestKey(key))).toString('utf8')));
+    for (const [i, key] of manifests.entries()) {
+      const manifest = parseManifest(JSON.parse((await requireBytes(s3, bucket, key)).toString('utf8')));
       manifestRows += manifest.hourHistogram[hour] ?? 0;
-      const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}.ndjson.gz`);
-      fs.writeFileSync(file, await requireBytes(s3, bucket, key));
+      // The file keeps the object's suffix: DuckDB picks gzip or zstd by it.
+      const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}${BRONZE_CODECS[parseBronzeObjectKey(manifest.objectKey).codec]}`);
+      fs.writeFileSync(file, await requireBytes(s3, bucket, manifest.objectKey));
       files.push(file);
-      ctx.heartbeat({ hour, objectsRead: i + 1, of: objects.length });
+      ctx.heartbeat({ hour, objectsRead: i + 1, of: manifests.length });
     }
     return { files, manifestRows };
   }

@@ -32,7 +32,10 @@ import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
 import { sqlPath, storedColumnsSql, withConnection } from './parquet';
 
 export interface SilverHourInput {
-  /** Local gzip NDJSON Bronze objects (core/bronze.ts formatBronzeLine); records of other hours are ignored. */
+  /**
+   * Local Bronze objects, NDJSON lines of core/bronze.ts formatBronzeLine, compressed as their names
+   * end (`.ndjson.zst` or `.ndjson.gz`); records of other hours are ignored.
+   */
   readonly bronzeFiles: readonly string[];
   readonly hour: string;
   /** Derived-session cursors at the end of the previous hour (already pruned to this hour). */
@@ -81,7 +84,7 @@ async function loadBronze(connection: DuckDBConnection, files: readonly string[]
   else {
     source =
       `(SELECT ${bronzeSelectList()} FROM read_json([${files.map(sqlPath).join(', ')}], ` +
-      `format = 'newline_delimited', compression = 'gzip', columns = ${bronzeJsonColumns()}) ` +
+      `format = 'newline_delimited', compression = 'auto_detect', columns = ${bronzeJsonColumns()}) ` +
       `WHERE event.event_time >= ${startMs} AND event.event_time < ${startMs + HOUR_MS})`;
   }
   const event = EVENT_FIELD_NAMES.map((name) => `${sqlText(name)}: "${name}"`).join(', ');

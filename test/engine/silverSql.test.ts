@@ -4,6 +4,7 @@
  * same session cursors, same hourly Gold (Silver rows compared by event_id: their order in a file is not specified), over generated traffic plus records made to break (or
  * nearly break) every rule the SQL fast check and the JS rules decide between.
  */
+import { compress } from '@mongodb-js/zstd';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -165,11 +166,14 @@ function sessionCases(): BronzeRecord[] {
   return withPositions(events, 7, 0);
 }
 
-function bronzeFiles(records: readonly BronzeRecord[], name: string, perFile: number): string[] {
+/** Bronze objects as files, zstd and gzip (objects written before zstd) in turn, as a lake holds them. */
+async function bronzeFiles(records: readonly BronzeRecord[], name: string, perFile: number): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < records.length; i += perFile) {
-    const file = path.join(dir, `${name}-${files.length}.ndjson.gz`);
-    fs.writeFileSync(file, gzipSync(`${records.slice(i, i + perFile).map(formatBronzeLine).join('\n')}\n`));
+    const text = Buffer.from(`${records.slice(i, i + perFile).map(formatBronzeLine).join('\n')}\n`);
+    const zstd = files.length % 2 === 0;
+    const file = path.join(dir, `${name}-${files.length}.ndjson.${zstd ? 'zst' : 'gz'}`);
+    fs.writeFileSync(file, zstd ? await compress(text, 3) : gzipSync(text));
     files.push(file);
   }
   return files;
@@ -212,7 +216,7 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
   });
 
   it('gives the same ledger, rejections, rows, sessions and Gold, hour after hour', async () => {
-    const files = bronzeFiles(records, 'mixed', 97);
+    const files = await bronzeFiles(records, 'mixed', 97);
     let jsPrior: SessionState = new Map();
     let sqlPrior: SessionState = new Map();
     for (const hour of HOURS) {
@@ -233,15 +237,15 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
 
   it('sends only what its fast check cannot vouch for to the JS rules, and that includes every rejection', async () => {
     const hour = HOURS[0] as string;
-    const got = await sqlHour(bronzeFiles(records, 'fast', 500), hour, new Map());
+    const got = await sqlHour(await bronzeFiles(records, 'fast', 500), hour, new Map());
     expect(got.out.checkedInJs).toBeGreaterThanOrEqual(got.out.rejections.length);
     expect(got.out.checkedInJs).toBeLessThan(got.out.ledger.rows_in / 4);
   });
 
   it('does not depend on the number of DuckDB threads or how records are split over objects', async () => {
     const hour = HOURS[1] as string;
-    const one = await sqlHour(bronzeFiles(records, 'split-a', 13), hour, new Map(), 1);
-    const four = await sqlHour(bronzeFiles([...records].reverse(), 'split-b', 1000), hour, new Map(), 4);
+    const one = await sqlHour(await bronzeFiles(records, 'split-a', 13), hour, new Map(), 1);
+    const four = await sqlHour(await bronzeFiles([...records].reverse(), 'split-b', 1000), hour, new Map(), 4);
     expect(four.rows).toEqual(one.rows);
     expect(four.out.ledger).toEqual(one.out.ledger);
     expect(sessionStateToJson(four.out.endState)).toEqual(sessionStateToJson(one.out.endState));
@@ -256,7 +260,7 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
       ['someone-else', { lastEventMs: start - MINUTE_MS, sessionId: 'ds-other', sessionStartMs: start - 2 * MINUTE_MS }],
     ]);
     const expected = jsHour(records, hour, prior);
-    const got = await sqlHour(bronzeFiles(records, 'prior', 400), hour, prior);
+    const got = await sqlHour(await bronzeFiles(records, 'prior', 400), hour, prior);
     expect(got.rows).toEqual(expected.rows);
     expect((got.rows as Array<{ session_id: string }>).some((row) => row.session_id === 'ds-from-before')).toBe(true);
     expect(got.out.endState.get('someone-else')).toEqual(prior.get('someone-else'));
@@ -266,7 +270,7 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
   it('writes the Parquet types writeParquet writes (Trino reads bigint columns only from INT64)', async () => {
     const hour = HOURS[0] as string;
     const expected = jsHour(records, hour, new Map());
-    const got = await sqlHour(bronzeFiles(records, 'types', 300), hour, new Map());
+    const got = await sqlHour(await bronzeFiles(records, 'types', 300), hour, new Map());
     const silverFile = path.join(dir, 'types-silver.parquet');
     const goldFile = path.join(dir, 'types-gold.parquet');
     await writeParquet(SILVER_EVENTS, expected.rows, silverFile);
@@ -286,7 +290,7 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
     const event = { ...BASE, event_id: 'torn' };
     const torn = withPositions([event], 3, 0).map((record) => ({ ...record, received_time: record.received_time + 1 }));
     expect(() => classifyHour(torn, HOURS[0] as string)).not.toThrow(); // classifyHour takes parsed records; the reader throws
-    await expect(sqlHour(bronzeFiles(torn, 'torn', 10), HOURS[0] as string, new Map())).rejects.toThrow(/received_time: .* differs from event.received_time/);
+    await expect(sqlHour(await bronzeFiles(torn, 'torn', 10), HOURS[0] as string, new Map())).rejects.toThrow(/received_time: .* differs from event.received_time/);
   });
 });
 

@@ -10,7 +10,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Client } from '@temporalio/client';
-import { gzipSync } from 'node:zlib';
+import { compress } from '@mongodb-js/zstd';
 import { connectTemporal, createS3, Presto } from '../../activities/clients';
 import { bronzeObjectKey, buildManifest, formatBronzeLine, hourIndexKey, manifestKey, type BronzeRecord } from '../../core/bronze';
 import { HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
@@ -25,7 +25,7 @@ const config = stackConfig();
 async function writeBronze(s3: S3Client, records: readonly BronzeRecord[]): Promise<void> {
   const first = records[0] as BronzeRecord;
   const range = { topic: first.topic, partition: first.partition, firstOffset: first.offset, lastOffset: first.offset + records.length - 1 };
-  const body = gzipSync(records.map((r) => `${formatBronzeLine(r)}\n`).join(''));
+  const body = await compress(Buffer.from(records.map((r) => `${formatBronzeLine(r)}\n`).join('')), 3);
   const objectKey = bronzeObjectKey(range);
   const bucket = config.s3.bucket;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body }));

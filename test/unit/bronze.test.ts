@@ -8,8 +8,8 @@ import {
   hourIndexPrefix,
   hoursIn,
   manifestPrefixFrom,
-  objectKeyOfHourIndex,
   manifestKey,
+  manifestKeyOfHourIndex,
   objectsForHour,
   parseBronzeLine,
   parseBronzeObjectKey,
@@ -36,16 +36,25 @@ describe('Bronze object keys', () => {
   it.each<[BronzeRange, string, string]>([
     [
       range(TOPIC, 3, 0, 999),
-      'bronze/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.ndjson.gz',
+      'bronze/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.ndjson.zst',
       'bronze/_manifests/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.json',
     ],
     [
       range('t_1-x', 99999, 9007199254740991, 9007199254740991),
-      'bronze/events/topic=t_1-x/partition=99999/offsets=00009007199254740991-00009007199254740991.ndjson.gz',
+      'bronze/events/topic=t_1-x/partition=99999/offsets=00009007199254740991-00009007199254740991.ndjson.zst',
       'bronze/_manifests/events/topic=t_1-x/partition=99999/offsets=00009007199254740991-00009007199254740991.json',
     ],
   ])('%j', (r, key, manifest) => {
-    expect({ key: bronzeObjectKey(r), back: parseBronzeObjectKey(key), manifest: manifestKey(key) }).toEqual({ key, back: r, manifest });
+    expect({ key: bronzeObjectKey(r), back: parseBronzeObjectKey(key), manifest: manifestKey(key) }).toEqual({ key, back: { ...r, codec: 'zstd' }, manifest });
+  });
+
+  it('names gzip objects (written before zstd) .ndjson.gz, with the same manifest', () => {
+    const r = range(TOPIC, 3, 0, 999);
+    const key = 'bronze/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.ndjson.gz';
+    expect(bronzeObjectKey(r, 'gzip')).toBe(key);
+    expect(parseBronzeObjectKey(key)).toEqual({ ...r, codec: 'gzip' });
+    expect(manifestKey(key)).toBe(manifestKey(bronzeObjectKey(r)));
+    expect(() => parseBronzeObjectKey(key.replace('.gz', '.bz2'))).toThrow('bronze object key: expected');
   });
 
   it('gives the same key for a retry of the same range', () => {
@@ -110,7 +119,7 @@ const RECORDS = [
 const META = { topic: TOPIC, partition: 2, firstOffset: 100, lastOffset: 109, bytes: 1234 };
 const MANIFEST: BronzeManifest = {
   format: 1,
-  objectKey: 'bronze/events/topic=clicklake.events/partition=00002/offsets=00000000000000000100-00000000000000000109.ndjson.gz',
+  objectKey: 'bronze/events/topic=clicklake.events/partition=00002/offsets=00000000000000000100-00000000000000000109.ndjson.zst',
   topic: TOPIC,
   partition: 2,
   firstOffset: 100,
@@ -410,7 +419,7 @@ describe('hour index', () => {
     const key = hourIndexKey('2026-11-22T05', range);
     expect(key).toBe('bronze/_index/events/hour=2026-11-22T05/topic=clicklake.events~partition=00003~offsets=00000000000000001200-00000000000000001299');
     expect(key.startsWith(hourIndexPrefix('2026-11-22T05'))).toBe(true);
-    expect(objectKeyOfHourIndex(key)).toBe(bronzeObjectKey(range));
+    expect(manifestKeyOfHourIndex(key)).toBe(manifestKey(bronzeObjectKey(range)));
   });
 
   it('finds the manifest of a range from its first offset', () => {
