@@ -22,7 +22,7 @@ import {
   fastValidSql,
   hmacPads,
   lateSql,
-  receiveOrderKeySql,
+  receiveOrderSql,
   sessionsSql,
   sqlText,
   userKeySql,
@@ -156,21 +156,24 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     await loadBronze(connection, input.bronzeFiles, startMs, rules);
     const { rejections, checked } = await checkInJs(connection, hour, rules);
 
-    // Narrow tables from here on; the wide columns are read from `bronze` once, by the final COPY.
-    // Per event_id, among its valid copies (the fast ones and those JS accepted): how many, and the
-    // first received with its own late flag and country (a struct, so NULL fields are kept as they are).
+    // Deduplication. Most event_ids have one copy: only the ids with several valid copies (the fast
+    // ones and those JS accepted) are looked at closely, and there the first received wins.
+    const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
+    const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn';
+    const isValid = '(b.fast OR v.rn IS NOT NULL)';
+    await connection.run(`CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${isValid} GROUP BY b.event_id HAVING count(*) > 1`);
     await connection.run(
-      `CREATE TEMP TABLE winners AS SELECT count(*) AS copies, ` +
-        `arg_min({'rn': b.rn, 'late': CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END, ` +
-        `'country': CASE WHEN b.fast THEN b.country ELSE v.country END}, ${receiveOrderKeySql('b')}) AS w ` +
-        `FROM bronze b LEFT JOIN verdicts v USING (rn) WHERE b.fast OR v.rn IS NOT NULL GROUP BY b.event_id`,
+      `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1 AS wins ` +
+        `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${isValid}`,
     );
-    await connection.run('CREATE TEMP TABLE kept AS SELECT w.rn AS rn, w.country AS country FROM winners WHERE NOT w.late');
+    // The kept records: valid, not a losing copy, not late. A relation over bronze (alias b), not a table.
+    const keptFrom = `${judged} LEFT JOIN dup_copies dc ON dc.rn = b.rn`;
+    const keptWhere = `${isValid} AND coalesce(dc.wins, true) AND NOT ${late}`;
     // user_key once per user, not per event (most users have many events in an hour); every user of
     // the hour's records, a superset of the kept ones, which spares a join.
     await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
     await loadPrior(connection, input.priorState);
-    const unsessioned = '(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM kept k JOIN bronze b USING (rn) JOIN users u USING (user_id) WHERE b.session_id IS NULL)';
+    const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${keptFrom} JOIN users u ON u.user_id = b.user_id WHERE ${keptWhere} AND b.session_id IS NULL)`;
     for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
 
     const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
@@ -180,16 +183,16 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
         case 'session_id':
           return 'coalesce(b.session_id, d.session_id)';
         case 'country':
-          return 'k.country';
+          return 'CASE WHEN b.fast THEN b.country ELSE v.country END';
         default:
           return `b."${column}"`;
       }
     });
     // Row order within the file is not specified (sorting a million wide rows cost 0.5 s of 7).
     await connection.run(
-      `COPY (SELECT ${silverColumns} FROM bronze b JOIN kept k ON k.rn = b.rn JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
-        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn) ` +
-        `TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+      `COPY (SELECT ${silverColumns} FROM ${keptFrom} JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
+        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn ` +
+        `WHERE ${keptWhere}) TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     const silverFile = `read_parquet(${sqlPath(input.silverFile)})`;
     const ad = `event_type IN (${AD_EVENT_TYPES.map(sqlText).join(', ')}) AND campaign_id IS NOT NULL`;
@@ -206,10 +209,12 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
       `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
         `TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
-    const [rowsIn, valid, winners, late, rowsOut] = await scalarRow(
+    // The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
+    // winners that were late (rows_out is what the Silver file holds, read back below).
+    const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(
       connection,
-      'SELECT (SELECT count(*) FROM bronze), (SELECT coalesce(sum(copies), 0) FROM winners), (SELECT count(*) FROM winners), ' +
-        '(SELECT count(*) FROM winners WHERE w.late), (SELECT count(*) FROM kept)',
+      `SELECT count(*), count(*) FILTER (WHERE ${isValid}), count(*) FILTER (WHERE ${isValid} AND NOT coalesce(dc.wins, true)), ` +
+        `count(*) FILTER (WHERE ${isValid} AND coalesce(dc.wins, true) AND ${late}) FROM ${keptFrom}`,
     );
     // What the files hold, read back: the writes are checked, not just the tables they came from.
     const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
@@ -226,10 +231,10 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     }
     const ledger: Ledger = {
       rows_in: n(rowsIn),
-      rows_out: n(rowsOut),
-      duplicates: n(valid) - n(winners),
+      rows_out: n(valid) - n(duplicates) - n(lateWinners),
+      duplicates: n(duplicates),
       rejected: rejections.length,
-      late: n(late),
+      late: n(lateWinners),
     };
     return { hour, ledger, rejections, endState, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), checkedInJs: checked };
   });

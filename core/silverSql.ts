@@ -176,9 +176,9 @@ export function lateSql(rules: LatenessRules, alias: string): string {
   return `(${alias}.quarantine_reason IS NOT NULL OR ${alias}.received_time - ${alias}.event_time > ${rules.allowedLatenessMs})`;
 }
 
-/** Receive order (core/silver.ts compareReceiveOrder) as one comparable value (a struct compares field by field), for arg_min. */
-export function receiveOrderKeySql(alias: string): string {
-  return `{'t': ${alias}.received_time, 'p': ${alias}."partition", 'o': ${alias}."offset", 'topic': ${alias}.topic}`;
+/** Receive order (core/silver.ts compareReceiveOrder) as ORDER BY columns of a relation `alias`. */
+export function receiveOrderSql(alias: string): string {
+  return ['received_time', '"partition"', '"offset"', 'topic'].map((column) => `${alias}.${column}`).join(', ');
 }
 
 /** HMAC-SHA256 pads of a key, hex (RFC 2104): HMAC(k, m) = sha256(opad || sha256(ipad || m)). */
