@@ -43,7 +43,11 @@ function engine(threads: number | undefined): Promise<DuckDBInstance> {
   let instance = engines.get(key);
   if (instance === undefined) {
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new BadInputError(`parquet threads: must be a whole number ≥ 1, got ${threads}`);
-    instance = DuckDBInstance.create(':memory:', threads === undefined ? {} : { threads: String(threads) });
+    // Spill files go to the system's temporary folder, not `.tmp` under the working directory
+    // (DuckDB's default for an in-memory database), which is the checkout for the worker.
+    const options: Record<string, string> = { temp_directory: path.join(os.tmpdir(), 'clicklake-duckdb') };
+    if (threads !== undefined) options.threads = String(threads);
+    instance = DuckDBInstance.create(':memory:', options);
     engines.set(key, instance);
   }
   return instance;
