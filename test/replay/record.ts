@@ -1,6 +1,7 @@
 /**
  * Records real histories from the running dev server into test/replay/histories/, for the replay test:
- *   node dist/test/replay/record.js <workflowId> <name> [<workflowId> <name> ...]
+ *   node dist/test/replay/record.js <workflowId>[@<runId>] <name> [<workflowId>[@<runId>] <name> ...]
+ * (without a run id, the latest run of the workflow id).
  * Record again (and guard the change with patched()) before changing a shipped workflow.
  */
 import * as fs from 'node:fs';
@@ -12,18 +13,19 @@ import { loadConfig } from '../../workers/config';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args.length === 0 || args.length % 2 !== 0) throw new Error('usage: record.js <workflowId> <name> [...]');
+  if (args.length === 0 || args.length % 2 !== 0) throw new Error('usage: record.js <workflowId>[@<runId>] <name> [...]');
   const config = loadConfig();
   const connection = await connectTemporal(config.temporal);
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     for (let i = 0; i < args.length; i += 2) {
-      const [workflowId, name] = [args[i] as string, args[i + 1] as string];
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const [target, name] = [args[i] as string, args[i + 1] as string];
+      const [workflowId, runId] = target.split('@') as [string, string | undefined];
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       // Binary protobuf, as the server sends it: no JSON conversion to drift between SDK versions.
       const file = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories', `${name}.history.bin`);
       fs.writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
-      process.stdout.write(`${workflowId} -> ${file} (${history.events?.length ?? 0} events)\n`);
+      process.stdout.write(`${target} -> ${file} (${history.events?.length ?? 0} events)\n`);
     }
   } finally {
     await connection.close();
