@@ -1,13 +1,13 @@
 /**
- * Bronze → Silver → hourly Gold of one event hour inside embedded DuckDB: the gzip NDJSON Bronze
- * objects are read, re-validated, deduplicated, quarantined, pseudonymised and sessionized in SQL and
+ * Bronze → Silver → hourly Gold of one event hour inside embedded DuckDB: the Bronze objects (zstd
+ * NDJSON, or gzip for objects written before) are read, re-validated, deduplicated, quarantined, pseudonymised and sessionized in SQL and
  * written as Parquet, in one connection, without a JS object per event. The statements come from
  * core/silverSql.ts; the semantics are core/silver.ts's (classifyHour, toSilverRow, sessionize),
  * held equal by test/engine/silverSql.test.ts. Records the SQL fast check cannot vouch for are
  * re-validated by the JS rules themselves (core/silverSql.ts module comment).
  *
- * Why: the JS path managed about 26,000 records per CPU-second (JSON.parse, re-validation and GC);
- * this one is measured in bench/promote (BENCHMARKS.md).
+ * Why: the JS path manages about 24,000 records per CPU-second (JSON.parse, re-validation and GC);
+ * this one about 200,000 (bench/promote, BENCHMARKS.md).
  */
 import { type DuckDBConnection } from '@duckdb/node-api';
 import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
@@ -71,7 +71,7 @@ async function scalarRow(connection: DuckDBConnection, sql: string): Promise<unk
   return rows[0] ?? [];
 }
 
-/** Event fields Silver is made of (the rest serve the fast check and JS only). */
+/** Event fields Silver is made of, and quarantine_reason for lateness (the rest serve the fast check and JS only). */
 const SILVER_SOURCE = ['event_id', 'event_type', 'event_time', 'received_time', 'user_id', 'session_id', 'campaign_id', 'ad_id', 'placement', 'title_id', 'position_ms', 'page_url', 'device_type', 'country', 'properties', 'quarantine_reason'];
 
 /**
@@ -210,7 +210,8 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
         `TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     // The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
-    // winners that were late (rows_out is what the Silver file holds, read back below).
+    // winners that were late. rows_out follows from them; checkLedger then holds rows_in = valid +
+    // rejected, and buildHour holds rows_out to the rows the Silver file holds.
     const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(
       connection,
       `SELECT count(*), count(*) FILTER (WHERE ${isValid}), count(*) FILTER (WHERE ${isValid} AND NOT coalesce(dc.wins, true)), ` +
