@@ -87,6 +87,24 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
   return keys;
 }
 
+/** How often a long DuckDB step heartbeats; well inside the promotion activities' 2-minute timeout. */
+const HEARTBEAT_EVERY_MS = 10_000;
+
+/**
+ * Runs a long step (DuckDB works off the event loop) while heartbeating every HEARTBEAT_EVERY_MS,
+ * so a big hour is not taken for a dead worker and retried over and over.
+ */
+async function heartbeating<T>(details: Record<string, unknown>, step: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const started = Date.now();
+  const timer = setInterval(() => ctx.heartbeat({ ...details, runningForMs: Date.now() - started }), HEARTBEAT_EVERY_MS);
+  try {
+    return await step();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function createPromoteActivities(deps: PromoteDeps) {
   const { config, s3, presto } = deps;
   const bucket = config.s3.bucket;
@@ -149,7 +167,10 @@ export function createPromoteActivities(deps: PromoteDeps) {
         const bronze = await downloadBronze(hour, dir);
         const silverFile = path.join(dir, 'silver.parquet');
         const goldFile = path.join(dir, 'gold.parquet');
-        const built = await buildSilverHour({ bronzeFiles: bronze.files, hour, priorState: await priorSessions(hour), hmacKey: config.pii.hmacKey, silverFile, goldFile });
+        const priorState = await priorSessions(hour);
+        const built = await heartbeating({ hour, step: 'duckdb' }, () =>
+          buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey: config.pii.hmacKey, silverFile, goldFile }),
+        );
         const silverLedger = checkLedger(built.ledger);
         if (silverLedger.rows_in !== bronze.manifestRows) {
           throw new Error(`silver ${hour}: read ${silverLedger.rows_in} Bronze records of the hour, the manifests say ${bronze.manifestRows}`);
@@ -218,7 +239,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
           silverFiles.push(file);
           ctx.heartbeat({ dt: input.dt, hoursRead: silverFiles.length });
         }
-        const day = await writeGoldDay({ silverFiles, dt: input.dt, outDir: path.join(dir, 'gold') });
+        const day = await heartbeating({ dt: input.dt, step: 'duckdb' }, () => writeGoldDay({ silverFiles, dt: input.dt, outDir: path.join(dir, 'gold') }));
         const values = { dt: input.dt };
         // Upload all three versions first, then switch the partitions: a failure publishes none of them.
         const tables: Array<readonly [TableDef, string]> = [
