@@ -39,7 +39,15 @@ export interface TrafficOptions {
   readonly popularitySkew?: number;
   /** Zipf exponent of user activity (default 0.6): some heavy users, most light. */
   readonly userSkew?: number;
+  /**
+   * Prefix of campaign and title ids (and so of ad ids): 1-24 of a-z 0-9 -. A run with a scope of its
+   * own owns its rows of ctr_hourly, campaign_daily and title_plays_daily in any partition, so Gold
+   * can be checked against its truth even where other traffic landed (see verifyGold). Default none.
+   */
+  readonly idScope?: string;
 }
+
+const ID_SCOPE = /^[a-z0-9-]{1,24}$/;
 
 /** An event as a client sends it: a JSON-ready object. Malformed events may break any rule. */
 export type WireEvent = { readonly [field: string]: unknown };
@@ -238,6 +246,8 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
   checkCount('users', options.users, 1_000_000);
   checkCount('titles', options.titles, 100_000);
   const malformed = checkFraction('malformedFraction', options.malformedFraction ?? 0);
+  const scope = options.idScope ?? '';
+  if (options.idScope !== undefined && !ID_SCOPE.test(scope)) throw new BadInputError('idScope: must be 1-24 of a-z 0-9 -');
   const duplicate = checkFraction('duplicateFraction', options.duplicateFraction ?? 0);
   const tooLate = checkFraction('tooLateFraction', options.tooLateFraction ?? 0);
   const late = checkFraction('lateFraction', options.lateFraction ?? 0);
@@ -248,7 +258,7 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
   const rng = createRng(seed);
   const idPrefix = `g${seed.toString(16).padStart(8, '0')}`;
   const campaigns: Campaign[] = Array.from({ length: options.campaigns }, (_, i) => {
-    const id = `c${pad(i + 1, 5)}`;
+    const id = `${scope}c${pad(i + 1, 5)}`;
     return { id, ctr: 0.005 + rng.next() * 0.045, ads: Array.from({ length: rng.int(1, 4) }, (_, a) => `${id}-ad${a + 1}`) };
   });
   const campaignRank = createZipf(options.campaigns, options.popularitySkew ?? 1.1);
@@ -313,7 +323,7 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
       event.ad_id = rng.pick(campaign.ads);
       event.placement = rng.pick(PLACEMENTS);
     } else if (type !== 'page_view') {
-      event.title_id = `t${pad(titleRank(rng) + 1, 5)}`;
+      event.title_id = `${scope}t${pad(titleRank(rng) + 1, 5)}`;
       if (type !== 'video_play') event.position_ms = rng.int(0, 2 * HOUR_MS);
     }
     if (type === 'page_view' || (device.type === 'web' && rng.chance(0.3))) event.page_url = `https://watch.example.com/${type === 'page_view' ? 'browse' : 'watch'}/${rng.int(1, 500)}`;

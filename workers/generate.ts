@@ -26,6 +26,8 @@ export interface GenerateOptions {
 
 export interface GenerateSummary {
   readonly seed: number;
+  /** The traffic's campaign and title id prefix, when it has one (TrafficOptions.idScope). */
+  readonly idScope?: string;
   readonly sent: number;
   readonly accepted: number;
   readonly rejected: number;
@@ -159,6 +161,7 @@ export async function generate(
   return {
     summary: {
       seed: options.traffic.seed,
+      ...(options.traffic.idScope === undefined ? {} : { idScope: options.traffic.idScope }),
       sent: done,
       ...stats,
       durationSec: Math.round(durationSec * 100) / 100,

@@ -2,6 +2,7 @@
  * `clicklake promote` and `clicklake verify`: run a promotion through Temporal and wait for it;
  * compare the Gold tables in Presto with a truth file.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { hourHasEvents } from '../activities/bronze';
@@ -10,7 +11,7 @@ import type { DayResult, HourResult } from '../activities/promote';
 import type { ClicklakeConfig } from '../core/config';
 import { BadInputError } from '../core/errors';
 import { quoteLiteral } from '../core/lake';
-import { DAY_MS, HOUR_MS, hourKey, hoursOfDay, parseDay, parseHourKey } from '../core/time';
+import { DAY_MS, hourKey, hoursOfDay, parseDay, parseHourKey } from '../core/time';
 import type { GoldTables } from '../core/truth';
 import { promoteDay, promoteHour } from '../workflows';
 import { promoteDayWorkflowId } from '../workflows/promoteDay';
@@ -66,20 +67,25 @@ function rowKey(row: Record<string, unknown>, columns: readonly string[]): strin
 /**
  * Compares each Gold table with the truth, over the partitions the truth has rows for (its hours for
  * ctr_hourly, its days for the daily tables). Numbers are compared to nine decimals (ctr is a double).
+ * When the traffic had an id scope (TrafficOptions.idScope, kept in the truth's summary), the tables
+ * keyed by campaign or title are compared over the rows of that scope only: other traffic in the
+ * same partitions is not the truth's business. dau_daily has no such key; compare it only on a day
+ * that held nothing else.
  */
 export async function verifyGold(config: ClicklakeConfig, truthFile: string, only?: ReadonlyArray<keyof GoldTables>): Promise<{ ok: boolean; tables: Record<string, { expected: number; found: number }>; diffs: TableDiff[] }> {
-  let truth: { tables: GoldTables };
+  let truth: { tables: GoldTables; summary?: { idScope?: unknown } };
   try {
-    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { tables: GoldTables };
+    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { tables: GoldTables; summary?: { idScope?: unknown } };
   } catch (err) {
     throw new BadInputError(`--truth: cannot read ${truthFile} (${(err as Error).message})`);
   }
   const presto = new Presto(config.presto);
-  const specs: Array<{ table: keyof GoldTables; columns: string[]; partition: string[] }> = [
-    { table: 'ctr_hourly', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'dt', 'hr'], partition: ['dt', 'hr'] },
-    { table: 'campaign_daily', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'unique_users', 'dt'], partition: ['dt'] },
+  const scope = typeof truth.summary?.idScope === 'string' ? truth.summary.idScope : undefined;
+  const specs: Array<{ table: keyof GoldTables; columns: string[]; partition: string[]; key?: string }> = [
+    { table: 'ctr_hourly', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'dt', 'hr'], partition: ['dt', 'hr'], key: 'campaign_id' },
+    { table: 'campaign_daily', columns: ['campaign_id', 'impressions', 'clicks', 'ctr', 'unique_users', 'dt'], partition: ['dt'], key: 'campaign_id' },
     { table: 'dau_daily', columns: ['device_type', 'dau', 'dt'], partition: ['dt'] },
-    { table: 'title_plays_daily', columns: ['title_id', 'plays', 'unique_viewers', 'dt'], partition: ['dt'] },
+    { table: 'title_plays_daily', columns: ['title_id', 'plays', 'unique_viewers', 'dt'], partition: ['dt'], key: 'title_id' },
   ];
   const tables: Record<string, { expected: number; found: number }> = {};
   const diffs: TableDiff[] = [];
@@ -88,7 +94,9 @@ export async function verifyGold(config: ClicklakeConfig, truthFile: string, onl
     const partitions = [...new Set(expected.map((r) => JSON.stringify(spec.partition.map((c) => r[c]))))].map((p) => JSON.parse(p) as string[]);
     const found: Array<Record<string, unknown>> = [];
     for (const values of partitions) {
-      const where = spec.partition.map((c, i) => `${c} = ${quoteLiteral(values[i] as string)}`).join(' AND ');
+      const conditions = spec.partition.map((c, i) => `${c} = ${quoteLiteral(values[i] as string)}`);
+      if (scope !== undefined && spec.key !== undefined) conditions.push(`starts_with(${spec.key}, ${quoteLiteral(scope)})`);
+      const where = conditions.join(' AND ');
       found.push(...(await presto.queryObjects(`SELECT ${spec.columns.join(', ')} FROM lake.gold.${spec.table} WHERE ${where}`)));
     }
     const want = new Map(expected.map((r) => [rowKey(r, spec.columns), r]));
@@ -105,15 +113,15 @@ export async function verifyGold(config: ClicklakeConfig, truthFile: string, onl
 export interface QuietWindow {
   /** Event times are moved to about this instant. */
   readonly targetMs: number;
-  /** True when the whole day (and the day before) is empty: the daily tables are comparable too. */
+  /** True when the whole day (and the day before) is empty: dau_daily is comparable too. */
   readonly wholeDay: boolean;
 }
 
 /**
- * A stretch 2 to 6 days back with no event in Bronze yet: traffic replayed into it (event times
- * shifted back, as a client sending a backlog does) is alone in its Gold partitions, so Gold can be
- * compared with a truth exactly even on a lake that already holds other traffic. Prefers a whole
- * quiet day (and the day before: late events reach back hours); else eight quiet hours.
+ * Where to replay traffic (event times shifted back, as a client sending a backlog does), 2 to 6 days
+ * back. Prefers a whole quiet day (and the day before: late events reach back hours), where every
+ * Gold table can be compared with the truth, dau_daily included; else any day 3 days back, where the
+ * tables keyed by campaign or title are compared over the traffic's own id scope (verifyGold).
  */
 export async function findQuietWindow(config: ClicklakeConfig, nowMs: number): Promise<QuietWindow> {
   const s3 = createS3(config.s3);
@@ -126,13 +134,18 @@ export async function findQuietWindow(config: ClicklakeConfig, nowMs: number): P
         return { targetMs: Date.parse(`${day}T12:30:00Z`), wholeDay: true };
       }
     }
-    for (let h = 2 * 24; h <= 6 * 24; h++) {
-      const target = nowMs - h * HOUR_MS;
-      const hours = Array.from({ length: 9 }, (_, i) => hourKey(target - (7 - i) * HOUR_MS));
-      if ((await Promise.all(hours.map(empty))).every(Boolean)) return { targetMs: target, wholeDay: false };
-    }
   } finally {
     s3.destroy();
   }
-  throw new BadInputError('no quiet hours 2-6 days back in this lake; use a fresh CLICKLAKE_STATE_DIR');
+  return { targetMs: nowMs - 3 * DAY_MS, wholeDay: false };
+}
+
+/** Gold tables a run can be checked on where it landed: all on a quiet day, else those its id scope isolates. */
+export function comparableTables(window: QuietWindow): ReadonlyArray<keyof GoldTables> | undefined {
+  return window.wholeDay ? undefined : ['ctr_hourly', 'campaign_daily', 'title_plays_daily'];
+}
+
+/** A fresh id scope for a run's traffic (TrafficOptions.idScope): `r` and 8 hex digits, then `-`. */
+export function newIdScope(): string {
+  return `r${randomBytes(4).toString('hex')}-`;
 }

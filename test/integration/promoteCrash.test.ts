@@ -10,7 +10,7 @@ import { layoutOf } from '../../infra/layout';
 import { readPid } from '../../infra/process';
 import { stackUp } from '../../infra/stack';
 import { generate, writeTruth } from '../../workers/generate';
-import { findQuietWindow, runPromoteDay, runPromoteHour, verifyGold } from '../../workers/lakeCommands';
+import { comparableTables, findQuietWindow, newIdScope, runPromoteDay, runPromoteHour, verifyGold } from '../../workers/lakeCommands';
 import { promoteHour } from '../../workflows';
 import { promoteHourStateQuery, promoteHourWorkflowId } from '../../workflows/promoteHour';
 import { stackConfig } from '../support/stack';
@@ -34,7 +34,7 @@ describe('promotion survives a killed worker', () => {
         concurrency: 4,
         gzip: true,
         eventTimeShiftMs: quiet.targetMs - now,
-        traffic: { seed: Math.floor(Math.random() * 2 ** 31), campaigns: 15, users: 600, titles: 20, lateFraction: 0.05, duplicateFraction: 0.05 },
+        traffic: { idScope: newIdScope(), seed: Math.floor(Math.random() * 2 ** 31), campaigns: 15, users: 600, titles: 20, lateFraction: 0.05, duplicateFraction: 0.05 },
       },
       undefined,
     );
@@ -72,9 +72,11 @@ describe('promotion survives a killed worker', () => {
 
     let counted = 0;
     for (const hour of hours) counted += (await runPromoteHour(config, hour)).silver.rows_out;
-    expect(counted).toBe(truth.stats.counted);
+    // The hours hold only this traffic on a quiet day; elsewhere other traffic adds to them.
+    if (quiet.wholeDay) expect(counted).toBe(truth.stats.counted);
+    else expect(counted).toBeGreaterThanOrEqual(truth.stats.counted);
     for (const dt of [...new Set(hours.map((h) => h.slice(0, 10)))]) await runPromoteDay(config, dt);
-    const verdict = await verifyGold(config, truthFile, quiet.wholeDay ? undefined : ['ctr_hourly']);
+    const verdict = await verifyGold(config, truthFile, comparableTables(quiet));
     expect(verdict.diffs).toEqual([]);
   }, 600_000);
 });

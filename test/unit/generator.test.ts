@@ -126,8 +126,23 @@ describe('createTrafficModel', () => {
     [{ lateFraction: -0.1 }, 'lateFraction: must be between 0 and 1, got -0.1'],
     [{ malformedFraction: Number.NaN }, 'malformedFraction: must be between 0 and 1, got NaN'],
     [{ malformedFraction: 0.6, duplicateFraction: 0.5 }, 'fractions: late, too late, duplicate and malformed must add up to at most 1'],
+    [{ idScope: 'Run 1' }, 'idScope: must be 1-24 of a-z 0-9 -'],
+    [{ idScope: '' }, 'idScope: must be 1-24 of a-z 0-9 -'],
   ])('refuses %j', (change, message) => {
     expect(() => createTrafficModel({ ...OPTIONS, ...change })).toThrow(message);
+  });
+
+  it('prefixes every campaign, ad and title id with an id scope, and changes nothing else', () => {
+    const scoped = run({ ...OPTIONS, idScope: 'r1a2b-' }, 10, 200);
+    const ids = (field: string): string[] => scoped.flatMap(({ event }) => (typeof event[field] === 'string' ? [event[field] as string] : []));
+    for (const field of ['campaign_id', 'ad_id', 'title_id']) {
+      expect(ids(field).length).toBeGreaterThan(10);
+      // Malformed events may break an id; every well-formed one is scoped.
+      expect(ids(field).filter((id) => id.length > 0 && id.length <= 128).every((id) => id.startsWith('r1a2b-'))).toBe(true);
+    }
+    const unscope = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/r1a2b-/g, '') : value);
+    const plain = run(OPTIONS, 10, 200);
+    expect(scoped.map(({ event }) => Object.fromEntries(Object.entries(event).map(([k, v]) => [k, unscope(v)])))).toEqual(plain.map(({ event }) => event));
   });
 
   it('refuses a bad batch size or send time', () => {
