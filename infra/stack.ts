@@ -5,7 +5,6 @@
  */
 import type { ClicklakeConfig } from '../core/config';
 import { ClicklakeError, errorMessage } from '../core/errors';
-import { ensureLakeWorkflows } from '../workers/schedules';
 import { bootstrap } from './bootstrap';
 import { APP_SERVICES, INFRA_SERVICES, layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
 import { runningPid, stopDaemon, tailFile } from './process';
@@ -93,7 +92,14 @@ async function ensureRunning(ctx: ServiceContext, service: LocalService): Promis
   return 'started';
 }
 
-export async function stackUp(config: ClicklakeConfig, progress: (message: string) => void): Promise<StackStatus> {
+/** Work to run once every service is up, before `stack up` reports (e.g. the always-on workflows). */
+export type AfterStart = (config: ClicklakeConfig, progress: (message: string) => void) => Promise<void>;
+
+/**
+ * Installs what is missing, starts what is not running, bootstraps, then runs `afterStart` in order.
+ * Infra knows nothing of the application: the CLI passes what must run on top (workers/schedules.ts).
+ */
+export async function stackUp(config: ClicklakeConfig, progress: (message: string) => void, afterStart: readonly AfterStart[] = []): Promise<StackStatus> {
   const ctx = contextOf(config, progress);
   const started = Date.now();
   const chains = new Map<ServiceName, Promise<void>>();
@@ -121,7 +127,7 @@ export async function stackUp(config: ClicklakeConfig, progress: (message: strin
   await settle(INFRA_SERVICES);
   await bootstrap(config, progress);
   await settle(APP_SERVICES);
-  await ensureLakeWorkflows(config, progress);
+  for (const step of afterStart) await step(config, progress);
   progress(`stack is up (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return stackStatus(config);
 }

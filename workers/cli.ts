@@ -16,6 +16,7 @@ import { runDemo, formatDemo } from './demo';
 import { formatStatus, lakeStatus } from './status';
 import { generate, writeTruth } from './generate';
 import { runPromoteDay, runPromoteHour, verifyGold } from './lakeCommands';
+import { ensureLakeWorkflows } from './schedules';
 
 const USAGE = `usage: clicklake <command> [--json]
 
@@ -56,7 +57,8 @@ function printStatus(status: StackStatus): void {
 async function up(): Promise<StackStatus> {
   // Secrets are generated before the first start; the config is read again to include them.
   ensureSecrets(layoutOf(loadConfig().paths).secretsFile);
-  return stackUp(loadConfig(), progress);
+  // The always-on workflows (Bronze ingestion, real-time CTR) and the promotion schedules.
+  return stackUp(loadConfig(), progress, [ensureLakeWorkflows]);
 }
 
 async function run(args: ParsedArgs): Promise<number> {
