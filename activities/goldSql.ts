@@ -18,11 +18,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
-import { quoteIdentifier } from '../core/lake';
+import { quoteIdentifier, quoteLiteral } from '../core/lake';
 import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, dataColumns, type DataRow, type TableDef } from '../core/lakeTables';
 import { DAY_MS, parseDay } from '../core/time';
 import type { CampaignDailyRow, DauDailyRow, TitlePlaysDailyRow } from '../core/truth';
-import { DUCKDB_TYPES, sqlPath, withConnection } from './parquet';
+import { DUCKDB_TYPES, withConnection } from './parquet';
 
 export interface GoldDayInput {
   /** Local Parquet files of `lake.silver.events` (data columns, as writeParquet writes them); may be empty. */
@@ -85,7 +85,7 @@ const TITLE_PLAYS_DAILY: DailyQuery<TitlePlaysDailyRow> = {
 
 /** The Silver rows as a relation: the files, or an empty relation of the Silver columns (read_parquet needs a file). */
 function silverRelation(files: readonly string[]): string {
-  if (files.length > 0) return `read_parquet([${files.map(sqlPath).join(', ')}])`;
+  if (files.length > 0) return `read_parquet([${files.map(quoteLiteral).join(', ')}])`;
   const columns = dataColumns(SILVER_EVENTS).map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${quoteIdentifier(column.name)}`);
   return `(SELECT ${columns.join(', ')} LIMIT 0)`;
 }
@@ -99,7 +99,7 @@ function copySql<Row extends object>(query: DailyQuery<Row>, silver: string, fil
     return `CAST(${expression} AS ${DUCKDB_TYPES[column.type]}) AS ${quoteIdentifier(column.name)}`;
   });
   const rows = `WITH silver AS (SELECT * FROM ${silver}) SELECT ${select.join(', ')} ${query.from} ORDER BY ${quoteIdentifier(query.orderBy)}`;
-  return `COPY (${rows}) TO ${sqlPath(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`;
+  return `COPY (${rows}) TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`;
 }
 
 /**

@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
+import { quoteLiteral } from '../core/lake';
 import { dataColumns, type DataRow, type PartitionValues, type TableDef, type TrinoType } from '../core/lakeTables';
 
 export interface ParquetOptions {
@@ -120,11 +121,6 @@ function checkPartition(def: TableDef, rows: readonly object[], partition: Parti
   }
 }
 
-/** A local file path as a SQL string literal. */
-export function sqlPath(file: string): string {
-  return `'${file.replace(/'/g, "''")}'`;
-}
-
 /**
  * Writes the rows' data columns (not the partition columns) to a local Parquet file, replacing it.
  * Rows may carry their partition columns; they are ignored unless `options.partition` asks to check them.
@@ -154,7 +150,7 @@ export async function writeParquet<Row extends object>(
         appender.closeSync();
       }
       const select = columns.map((column) => `${STAGING[column.type].stored(`"${column.name}"`)} AS "${column.name}"`).join(', ');
-      await connection.run(`COPY (SELECT ${select} FROM ${staging}) TO ${sqlPath(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+      await connection.run(`COPY (SELECT ${select} FROM ${staging}) TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
     } finally {
       await connection.run(`DROP TABLE IF EXISTS ${staging}`);
     }
@@ -206,7 +202,7 @@ export async function readParquetRows<Row extends object>(def: TableDef<Row>, fi
   const columns = dataColumns(def);
   return withConnection(undefined, async (connection) => {
     const select = columns.map((column) => `${READ_BACK[column.type].sql(`"${column.name}"`)} AS "${column.name}"`).join(', ');
-    const reader = await connection.runAndReadAll(`SELECT ${select} FROM read_parquet(${sqlPath(file)})`);
+    const reader = await connection.runAndReadAll(`SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`);
     return reader.getRows().map((values) => Object.fromEntries(columns.map((column, i) => [column.name, READ_BACK[column.type].value(values[i] ?? null)])) as DataRow<Row>);
   });
 }
@@ -215,7 +211,7 @@ export async function readParquetRows<Row extends object>(def: TableDef<Row>, fi
 export async function parquetColumnTypes(file: string): Promise<Array<[name: string, physical: string | null, logical: string | null]>> {
   return withConnection(undefined, async (connection) => {
     const reader = await connection.runAndReadAll(
-      `SELECT name, type, COALESCE(CAST(logical_type AS VARCHAR), converted_type) FROM parquet_schema(${sqlPath(file)}) WHERE num_children IS NULL OR num_children = 0`,
+      `SELECT name, type, COALESCE(CAST(logical_type AS VARCHAR), converted_type) FROM parquet_schema(${quoteLiteral(file)}) WHERE num_children IS NULL OR num_children = 0`,
     );
     return reader.getRows().map(([name, physical, logical]) => [String(name), physical === null ? null : String(physical), logical === null || logical === undefined ? null : String(logical)]);
   });

@@ -12,6 +12,7 @@
 import { type DuckDBConnection } from '@duckdb/node-api';
 import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
 import { ConfigError } from '../core/errors';
+import { quoteLiteral } from '../core/lake';
 import { type Ledger } from '../core/ledger';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../core/lakeTables';
 import { DEFAULT_LATENESS_RULES, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
@@ -24,12 +25,11 @@ import {
   lateSql,
   receiveOrderSql,
   sessionsSql,
-  sqlText,
   userKeySql,
 } from '../core/silverSql';
 import { HOUR_MS, parseHourKey } from '../core/time';
 import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
-import { sqlPath, storedColumnsSql, withConnection } from './parquet';
+import { storedColumnsSql, withConnection } from './parquet';
 
 export interface SilverHourInput {
   /**
@@ -83,11 +83,11 @@ async function loadBronze(connection: DuckDBConnection, files: readonly string[]
   if (files.length === 0) await connection.run(`CREATE TEMP TABLE bronze_none (${bronzeTableColumns()})`);
   else {
     source =
-      `(SELECT ${bronzeSelectList()} FROM read_json([${files.map(sqlPath).join(', ')}], ` +
+      `(SELECT ${bronzeSelectList()} FROM read_json([${files.map(quoteLiteral).join(', ')}], ` +
       `format = 'newline_delimited', compression = 'auto_detect', columns = ${bronzeJsonColumns()}) ` +
       `WHERE event.event_time >= ${startMs} AND event.event_time < ${startMs + HOUR_MS})`;
   }
-  const event = EVENT_FIELD_NAMES.map((name) => `${sqlText(name)}: "${name}"`).join(', ');
+  const event = EVENT_FIELD_NAMES.map((name) => `${quoteLiteral(name)}: "${name}"`).join(', ');
   const record =
     `CAST(to_json({'topic': topic, 'partition': "partition", 'offset': "offset", 'kafka_timestamp_ms': kafka_timestamp_ms, ` +
     `'schema_id': schema_id, 'received_time': envelope_received_time, 'event': {${event}}}) AS VARCHAR)`;
@@ -192,10 +192,10 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     await connection.run(
       `COPY (SELECT ${silverColumns} FROM ${keptFrom} JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
         `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn ` +
-        `WHERE ${keptWhere}) TO ${sqlPath(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+        `WHERE ${keptWhere}) TO ${quoteLiteral(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
-    const silverFile = `read_parquet(${sqlPath(input.silverFile)})`;
-    const ad = `event_type IN (${AD_EVENT_TYPES.map(sqlText).join(', ')}) AND campaign_id IS NOT NULL`;
+    const silverFile = `read_parquet(${quoteLiteral(input.silverFile)})`;
+    const ad = `event_type IN (${AD_EVENT_TYPES.map(quoteLiteral).join(', ')}) AND campaign_id IS NOT NULL`;
     const impressions = "count_if(event_type = 'ad_impression')";
     const clicks = "count_if(event_type = 'ad_click')";
     const gold: Readonly<Record<string, string>> = {
@@ -207,7 +207,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     // Hourly Gold from the Silver file as written, so Gold counts what Silver holds.
     await connection.run(
       `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
-        `TO ${sqlPath(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+        `TO ${quoteLiteral(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     // The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
     // winners that were late. rows_out follows from them; checkLedger then holds rows_in = valid +
@@ -221,7 +221,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
       connection,
       `SELECT (SELECT count(*) FROM ${silverFile}), (SELECT count(*) FROM ${silverFile} WHERE ${ad}), ` +
-        `(SELECT count(*) FROM read_parquet(${sqlPath(input.goldFile)})), (SELECT coalesce(sum(impressions + clicks), 0) FROM read_parquet(${sqlPath(input.goldFile)}))`,
+        `(SELECT count(*) FROM read_parquet(${quoteLiteral(input.goldFile)})), (SELECT coalesce(sum(impressions + clicks), 0) FROM read_parquet(${quoteLiteral(input.goldFile)}))`,
     );
     if (n(goldCounted) !== n(adEvents)) throw new Error(`gold ${hour}: counted ${n(goldCounted)} ad events, Silver holds ${n(adEvents)}`);
 

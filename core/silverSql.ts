@@ -16,13 +16,9 @@
 import { createHash } from 'node:crypto';
 import { EVENT_FIELDS, AD_EVENT_TYPES, DEVICE_TYPES, EVENT_TYPES, VIDEO_EVENT_TYPES, type AvroFieldType } from '../schemas/eventRecord';
 import { MAX_EMAIL_LENGTH } from './addresses';
+import { quoteLiteral } from './lake';
 import { FIELD_LIMITS, MAX_EVENT_BYTES, MIN_EVENT_TIME_MS } from './event';
 import { type LatenessRules, SESSION_GAP_MS, DERIVED_SESSION_PREFIX } from './silver';
-
-/** A SQL string literal. */
-export function sqlText(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 const SQL_TYPE: Readonly<Record<AvroFieldType, string>> = {
   string: 'VARCHAR',
@@ -66,7 +62,7 @@ export function bronzeSelectList(): string {
   return ['row_number() OVER () AS rn', ...envelope, ...EVENT_SQL_COLUMNS.map(([name]) => `event."${name}" AS "${name}"`)].join(', ');
 }
 
-const list = (values: readonly string[]): string => values.map(sqlText).join(', ');
+const list = (values: readonly string[]): string => values.map(quoteLiteral).join(', ');
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -159,8 +155,8 @@ export function fastValidSql(rules: LatenessRules): string {
     optional('device_type', `device_type IN (${list(DEVICE_TYPES)})`),
     // Upper case only: a lower-case code is valid but JS stores it upper-cased, so JS decides it.
     optional('country', `regexp_full_match(country, '[A-Z]{2}')`),
-    optional('ip', `CASE WHEN contains(ip, ':') THEN regexp_full_match(ip, ${sqlText(IPV6_PATTERN)}) ELSE regexp_full_match(ip, ${sqlText(IPV4_PATTERN)}) END`),
-    optional('email', `(strlen(email) <= ${MAX_EMAIL_LENGTH} AND regexp_full_match(email, ${sqlText(EMAIL_PATTERN)}))`),
+    optional('ip', `CASE WHEN contains(ip, ':') THEN regexp_full_match(ip, ${quoteLiteral(IPV6_PATTERN)}) ELSE regexp_full_match(ip, ${quoteLiteral(IPV4_PATTERN)}) END`),
+    optional('email', `(strlen(email) <= ${MAX_EMAIL_LENGTH} AND regexp_full_match(email, ${quoteLiteral(EMAIL_PATTERN)}))`),
     optional(
       'properties',
       `(cardinality(properties) <= ${propertiesKeys}` +
@@ -196,7 +192,7 @@ export function userKeySql(column: string, pads: { ipad: string; opad: string })
 
 /** core/silver.ts derivedSessionId in SQL. */
 export function derivedSessionIdSql(userKeyColumn: string, startColumn: string): string {
-  return `${sqlText(DERIVED_SESSION_PREFIX)} || left(sha256(${userKeyColumn} || chr(10) || CAST(${startColumn} AS VARCHAR)), 32)`;
+  return `${quoteLiteral(DERIVED_SESSION_PREFIX)} || left(sha256(${userKeyColumn} || chr(10) || CAST(${startColumn} AS VARCHAR)), 32)`;
 }
 
 /**

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeGoldDay } from '../../activities/goldSql';
-import { parquetColumnTypes, readParquetRows, sqlPath, withConnection, writeParquet } from '../../activities/parquet';
+import { parquetColumnTypes, readParquetRows, withConnection, writeParquet } from '../../activities/parquet';
+import { quoteLiteral } from '../../core/lake';
 import { BadInputError } from '../../core/errors';
 import { defaultValidationContext, validateEvent } from '../../core/event';
 import { createTrafficModel } from '../../core/generator';
@@ -131,7 +132,7 @@ async function silverFiles(rows: readonly SilverRow[], parts: number): Promise<s
 /** How a file stores its columns: Parquet leaf types and the compression codecs of its column chunks. */
 async function parquetFormat(file: string): Promise<{ types: unknown[]; compression: string[] }> {
   const compression = await withConnection(undefined, async (connection) => {
-    const reader = await connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata(${sqlPath(file)}) ORDER BY 1`);
+    const reader = await connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata(${quoteLiteral(file)}) ORDER BY 1`);
     return reader.getRows().map(([codec]) => String(codec));
   });
   return { types: await parquetColumnTypes(file), compression };
