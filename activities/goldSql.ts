@@ -19,10 +19,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
 import { quoteIdentifier, quoteLiteral } from '../core/lake';
-import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, dataColumns, type DataRow, type TableDef } from '../core/lakeTables';
+import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, type DataRow, type TableDef } from '../core/lakeTables';
 import { DAY_MS, parseDay } from '../core/time';
 import type { CampaignDailyRow, DauDailyRow, TitlePlaysDailyRow } from '../core/truth';
-import { DUCKDB_TYPES, withConnection } from './parquet';
+import { storedColumnsSql, withConnection } from './parquet';
 
 export interface GoldDayInput {
   /** Local Parquet files of `lake.silver.events` (data columns, as writeParquet writes them); may be empty. */
@@ -86,19 +86,12 @@ const TITLE_PLAYS_DAILY: DailyQuery<TitlePlaysDailyRow> = {
 /** The Silver rows as a relation: the files, or an empty relation of the Silver columns (read_parquet needs a file). */
 function silverRelation(files: readonly string[]): string {
   if (files.length > 0) return `read_parquet([${files.map(quoteLiteral).join(', ')}])`;
-  const columns = dataColumns(SILVER_EVENTS).map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${quoteIdentifier(column.name)}`);
-  return `(SELECT ${columns.join(', ')} LIMIT 0)`;
+  return `(SELECT ${storedColumnsSql(SILVER_EVENTS, () => 'NULL')} LIMIT 0)`;
 }
 
 /** COPY of a daily table's rows to a Parquet file, as writeParquet writes them. */
 function copySql<Row extends object>(query: DailyQuery<Row>, silver: string, file: string): string {
-  const expressions: Readonly<Record<string, string>> = query.columns;
-  const select = dataColumns(query.def).map((column) => {
-    const expression = expressions[column.name];
-    if (expression === undefined) throw new Error(`gold ${query.def.table}: no expression for column ${column.name}`);
-    return `CAST(${expression} AS ${DUCKDB_TYPES[column.type]}) AS ${quoteIdentifier(column.name)}`;
-  });
-  const rows = `WITH silver AS (SELECT * FROM ${silver}) SELECT ${select.join(', ')} ${query.from} ORDER BY ${quoteIdentifier(query.orderBy)}`;
+  const rows = `WITH silver AS (SELECT * FROM ${silver}) SELECT ${storedColumnsSql(query.def, query.columns)} ${query.from} ORDER BY ${quoteIdentifier(query.orderBy)}`;
   return `COPY (${rows}) TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`;
 }
 

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
-import { quoteLiteral } from '../core/lake';
+import { quoteIdentifier, quoteLiteral } from '../core/lake';
 import { dataColumns, type DataRow, type PartitionValues, type TableDef, type TrinoType } from '../core/lakeTables';
 
 export interface ParquetOptions {
@@ -77,9 +77,14 @@ export const DUCKDB_TYPES: Readonly<Record<TrinoType, string>> = {
  * file written by COPY has the types writeParquet gives (DuckDB's count_if is HUGEINT, which Parquet
  * would store as DOUBLE and Trino refuse for a bigint column).
  */
-export function storedColumnsSql(def: TableDef, expressionOf: (column: string) => string): string {
+export function storedColumnsSql(def: TableDef, expressions: Readonly<Record<string, string>> | ((column: string) => string)): string {
+  const expressionOf = (column: string): string => {
+    const expression = typeof expressions === 'function' ? expressions(column) : expressions[column];
+    if (expression === undefined) throw new Error(`${def.schema}.${def.table}: no expression for column ${column}`);
+    return expression;
+  };
   return dataColumns(def)
-    .map((column) => `CAST(${expressionOf(column.name)} AS ${DUCKDB_TYPES[column.type]}) AS "${column.name}"`)
+    .map((column) => `CAST(${expressionOf(column.name)} AS ${DUCKDB_TYPES[column.type]}) AS ${quoteIdentifier(column.name)}`)
     .join(', ');
 }
 

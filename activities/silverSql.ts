@@ -141,12 +141,6 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
   }
 }
 
-function expression(columns: Readonly<Record<string, string>>, column: string): string {
-  const found = columns[column];
-  if (found === undefined) throw new Error(`no expression for column ${column}`);
-  return found;
-}
-
 /** Builds Silver and hourly Gold of the hour as local Parquet files; see the module comment. */
 export async function buildSilverHour(input: SilverHourInput): Promise<SilverHourOutput> {
   if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
@@ -206,7 +200,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     };
     // Hourly Gold from the Silver file as written, so Gold counts what Silver holds.
     await connection.run(
-      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, (column) => expression(gold, column))} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
+      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, gold)} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
         `TO ${quoteLiteral(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
     // The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
