@@ -24,6 +24,7 @@ import {
   parseManifest,
   parseOffset,
   type BronzeManifest,
+  type BronzeRange,
   type BronzeRecord,
 } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
@@ -76,6 +77,33 @@ export function hourHasEvents(s3: S3Client, bucket: string, hour: string): Promi
 
 /** zstd level of Bronze objects: 3 (zstd's default) compresses about as small as gzip -6, several times faster. */
 const ZSTD_LEVEL = 3;
+
+/** The bytes of a Bronze object of these records: their NDJSON lines, zstd-compressed. */
+export function encodeBronzeObject(records: readonly BronzeRecord[]): Promise<Buffer> {
+  return zstdCompress(Buffer.from(records.map((r) => `${formatBronzeLine(r)}\n`).join(''), 'utf8'), ZSTD_LEVEL);
+}
+
+/** A Bronze manifest read back from the lake (parsed, never cast). */
+export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<BronzeManifest> {
+  return parseManifest(JSON.parse((await requireBytes(s3, bucket, key)).toString('utf8')));
+}
+
+/**
+ * Writes the records of a range as one Bronze object, then its hour-index markers, then its manifest
+ * (the commit point): a crash before the manifest leaves nothing a promotion reads, and a retry
+ * rewrites the same keys. Returns the manifest.
+ */
+export async function putBronzeObject(s3: S3Client, bucket: string, range: BronzeRange, records: readonly BronzeRecord[]): Promise<BronzeManifest> {
+  const objectKey = bronzeObjectKey(range);
+  const body = await encodeBronzeObject(records);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, ContentType: 'application/x-ndjson', ContentEncoding: 'zstd' }));
+  const manifest = buildManifest(records, { ...range, bytes: body.length });
+  await Promise.all(
+    Object.keys(manifest.hourHistogram).map((hour) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourIndexKey(hour, range), Body: '' }))),
+  );
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(objectKey), Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+  return manifest;
+}
 
 export function createBronzeActivities(deps: BronzeDeps) {
   const { config, s3, kafka, registry } = deps;
@@ -143,10 +171,10 @@ export function createBronzeActivities(deps: BronzeDeps) {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: manifestPrefixFrom(topic, partition, firstOffset), MaxKeys: 10 }));
     const key = listed.Contents?.[0]?.Key;
     if (key === undefined) return undefined;
-    return parseManifest(JSON.parse((await requireBytes(s3, bucket, key)).toString('utf8')));
+    return readManifest(s3, bucket, key);
   }
 
-  /** Writes one range durably (object, dead letters, hour index, manifest). Returns its manifest. */
+  /** Writes one range durably (dead letters, then object, hour index, manifest). Returns its manifest. */
   async function writeRange(partition: number, messages: readonly KafkaMessage[], producer: Producer): Promise<{ manifest: BronzeManifest; deadLetters: number }> {
     const decoded = await Promise.all(messages.map((m) => decode(partition, m)));
     const records = decoded.flatMap((d) => (d.ok ? [d.record] : []));
@@ -157,17 +185,11 @@ export function createBronzeActivities(deps: BronzeDeps) {
       firstOffset: parseOffset((messages[0] as KafkaMessage).offset),
       lastOffset: parseOffset((messages[messages.length - 1] as KafkaMessage).offset),
     };
-    const objectKey = bronzeObjectKey(range);
-    const body = await zstdCompress(Buffer.from(records.map((r) => `${formatBronzeLine(r)}\n`).join(''), 'utf8'), ZSTD_LEVEL);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, ContentType: 'application/x-ndjson', ContentEncoding: 'zstd' }));
+    // Dead letters are durable before the manifest commits the range, as the records are.
     if (letters.length > 0) {
       await producer.send({ topic: config.kafka.deadLetterTopic, acks: -1, messages: letters.map(deadLetterMessage) });
     }
-    const manifest = buildManifest(records, { ...range, bytes: body.length });
-    await Promise.all(
-      Object.keys(manifest.hourHistogram).map((hour) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourIndexKey(hour, range), Body: '' }))),
-    );
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(objectKey), Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+    const manifest = await putBronzeObject(s3, bucket, range, records);
     return { manifest, deadLetters: letters.length };
   }
 

@@ -13,7 +13,7 @@ import { Context, log } from '@temporalio/activity';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey, parseManifest } from '../core/bronze';
+import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
 import { checkLedger, type Ledger } from '../core/ledger';
 import {
@@ -31,6 +31,7 @@ import {
 import { nextHourSessionsChanged, parseSessionState, pruneSessionState, sessionStateToJson, type SessionCursor } from '../core/silver';
 import { HOUR_MS, hourKey, hoursOfDay, parseHourKey } from '../core/time';
 import type { Presto } from './clients';
+import { readManifest } from './bronze';
 import { keyOfLocation, publishedLocation, publishPartition } from './lake';
 import { getText, requireBytes } from './s3Objects';
 import { uploadFile, writeParquetToS3 } from './parquet';
@@ -120,7 +121,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
     const files: string[] = [];
     let manifestRows = 0;
     for (const [i, key] of manifests.entries()) {
-      const manifest = parseManifest(JSON.parse((await requireBytes(s3, bucket, key)).toString('utf8')));
+      const manifest = await readManifest(s3, bucket, key);
       manifestRows += manifest.hourHistogram[hour] ?? 0;
       // The file keeps the object's suffix: DuckDB picks gzip or zstd by it.
       const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}${BRONZE_CODECS[parseBronzeObjectKey(manifest.objectKey).codec]}`);

@@ -30,9 +30,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compress, decompress } from '@mongodb-js/zstd';
+import { decompress } from '@mongodb-js/zstd';
 import { DeleteObjectsCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetBytes, readParquetRows, uploadFile, writeParquet } from '../activities/parquet';
+import { encodeBronzeObject } from '../activities/bronze';
 import { buildSilverHour } from '../activities/silverSql';
 import { createS3 } from '../activities/clients';
 import { requireBytes } from '../activities/s3Objects';
@@ -99,8 +100,8 @@ function generateBronze(count: number): BronzeRecord[] {
 async function bronzeObjects(records: readonly BronzeRecord[]): Promise<Buffer[]> {
   const objects: Buffer[] = [];
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    const lines = records.filter((r) => r.partition === partition).map(formatBronzeLine);
-    for (let i = 0; i < lines.length; i += LINES_PER_OBJECT) objects.push(await compress(Buffer.from(`${lines.slice(i, i + LINES_PER_OBJECT).join('\n')}\n`), 3));
+    const ofPartition = records.filter((r) => r.partition === partition);
+    for (let i = 0; i < ofPartition.length; i += LINES_PER_OBJECT) objects.push(await encodeBronzeObject(ofPartition.slice(i, i + LINES_PER_OBJECT)));
   }
   return objects;
 }

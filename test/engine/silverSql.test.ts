@@ -4,11 +4,11 @@
  * same session cursors, same hourly Gold (Silver rows compared by event_id: their order in a file is not specified), over generated traffic plus records made to break (or
  * nearly break) every rule the SQL fast check and the JS rules decide between.
  */
-import { compress } from '@mongodb-js/zstd';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { encodeBronzeObject } from '../../activities/bronze';
 import { parquetColumnTypes, readParquetRows, writeParquet } from '../../activities/parquet';
 import { buildSilverHour, type SilverHourOutput } from '../../activities/silverSql';
 import { formatBronzeLine, parseBronzeLine, type BronzeRecord } from '../../core/bronze';
@@ -170,10 +170,10 @@ function sessionCases(): BronzeRecord[] {
 async function bronzeFiles(records: readonly BronzeRecord[], name: string, perFile: number): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < records.length; i += perFile) {
-    const text = Buffer.from(`${records.slice(i, i + perFile).map(formatBronzeLine).join('\n')}\n`);
+    const part = records.slice(i, i + perFile);
     const zstd = files.length % 2 === 0;
     const file = path.join(dir, `${name}-${files.length}.ndjson.${zstd ? 'zst' : 'gz'}`);
-    fs.writeFileSync(file, zstd ? await compress(text, 3) : gzipSync(text));
+    fs.writeFileSync(file, zstd ? await encodeBronzeObject(part) : gzipSync(`${part.map(formatBronzeLine).join('\n')}\n`));
     files.push(file);
   }
   return files;

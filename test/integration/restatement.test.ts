@@ -4,15 +4,15 @@
  * reaches into H+1, and promoteHour of H must have promoted H+1 again so the session continues
  * across the boundary (core/silver.ts sessionize: deterministic across hours).
  *
- * The Bronze objects are written straight into the lake, in the real format (manifest, hour index),
- * under a topic of this run's own: the always-on ingestion never sees them, and the hours (a random
+ * The Bronze objects are written straight into the lake by the ingestion's own writer
+ * (putBronzeObject: object, hour index, manifest), under a topic of this run's own: the always-on ingestion never sees them, and the hours (a random
  * hour of 2025, received a minute after the events, so on time) hold no other traffic of this run.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type S3Client } from '@aws-sdk/client-s3';
 import { Client } from '@temporalio/client';
-import { compress } from '@mongodb-js/zstd';
 import { connectTemporal, createS3, Presto } from '../../activities/clients';
-import { bronzeObjectKey, buildManifest, formatBronzeLine, hourIndexKey, manifestKey, type BronzeRecord } from '../../core/bronze';
+import { putBronzeObject } from '../../activities/bronze';
+import { type BronzeRecord } from '../../core/bronze';
 import { HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
 import { runPromoteHour } from '../../workers/lakeCommands';
 import { promoteHourWorkflowId } from '../../workflows/promoteHour';
@@ -25,13 +25,7 @@ const config = stackConfig();
 async function writeBronze(s3: S3Client, records: readonly BronzeRecord[]): Promise<void> {
   const first = records[0] as BronzeRecord;
   const range = { topic: first.topic, partition: first.partition, firstOffset: first.offset, lastOffset: first.offset + records.length - 1 };
-  const body = await compress(Buffer.from(records.map((r) => `${formatBronzeLine(r)}\n`).join('')), 3);
-  const objectKey = bronzeObjectKey(range);
-  const bucket = config.s3.bucket;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body }));
-  const manifest = buildManifest(records, { ...range, bytes: body.length });
-  for (const hour of Object.keys(manifest.hourHistogram)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourIndexKey(hour, range), Body: '' }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(objectKey), Body: JSON.stringify(manifest) }));
+  await putBronzeObject(s3, config.s3.bucket, range, records);
 }
 
 describe('restating an hour', () => {
