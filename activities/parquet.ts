@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { BadInputError } from '../core/errors';
 import { quoteIdentifier, quoteLiteral } from '../core/lake';
 import { dataColumns, type DataRow, type PartitionValues, type TableDef, type TrinoType } from '../core/lakeTables';
+import { withTempDir } from './tempDir';
 
 export interface ParquetOptions {
   /**
@@ -165,14 +166,11 @@ export async function writeParquet<Row extends object>(
 
 /** The Parquet bytes of the rows (see writeParquet), through a private temporary file. */
 export async function parquetBytes<Row extends object>(def: TableDef<Row>, rows: ReadonlyArray<DataRow<Row>>, options: ParquetOptions = {}): Promise<Buffer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clicklake-parquet-'));
-  try {
+  return withTempDir('clicklake-parquet-', async (dir) => {
     const file = path.join(dir, 'part.parquet');
     await writeParquet(def, rows, file, options);
     return fs.readFileSync(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** One PutObject of a local file: a retry replaces the object. */

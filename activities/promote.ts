@@ -11,7 +11,6 @@
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
@@ -37,6 +36,7 @@ import { getText, requireBytes } from './s3Objects';
 import { uploadFile, writeParquetToS3 } from './parquet';
 import { writeGoldDay } from './goldSql';
 import { buildSilverHour } from './silverSql';
+import { withTempDir } from './tempDir';
 
 export interface PromoteDeps {
   readonly config: ClicklakeConfig;
@@ -161,10 +161,9 @@ export function createPromoteActivities(deps: PromoteDeps) {
      * (LedgerImbalanceError) when the ledger does not balance.
      */
     async buildHour(input: { hour: string } & RunIdentity): Promise<HourResult> {
-      const { dt, hr, key: hour } = parseHourKey(input.hour);
+      const { dt, hr, key: hour, startMs } = parseHourKey(input.hour);
       const values = { dt, hr };
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `clicklake-promote-${hour}-`));
-      try {
+      return withTempDir(`clicklake-promote-${hour}-`, async (dir) => {
         const bronze = await downloadBronze(hour, dir);
         const silverFile = path.join(dir, 'silver.parquet');
         const goldFile = path.join(dir, 'gold.parquet');
@@ -190,10 +189,11 @@ export function createPromoteActivities(deps: PromoteDeps) {
         const goldLedger = checkLedger({ rows_in: built.silverRows, rows_out: built.silverRows, duplicates: 0, rejected: 0, late: 0 });
         // The next hour's derived sessions start from this hour's end state: if it changes what
         // reaches the next hour, and that hour is published, it must be sessionized again.
-        const nextHour = hourKey(parseHourKey(hour).startMs + HOUR_MS);
+        const next = parseHourKey(hourKey(startMs + HOUR_MS));
         const before = (await publishedSessions(hour)) ?? new Map<string, SessionCursor>();
         const nextHourStale =
-          nextHourSessionsChanged(before, built.endState, parseHourKey(nextHour).startMs) && (await publishedSessions(nextHour)) !== undefined;
+          nextHourSessionsChanged(before, built.endState, next.startMs) &&
+          (await publishedLocation(s3, bucket, SILVER_EVENTS, { dt: next.dt, hr: next.hr })) !== undefined;
 
         return {
           hour,
@@ -205,9 +205,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
           goldLocation: `s3://${bucket}/${goldPrefix}`,
           nextHourStale,
         };
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
 
     /** Switches the hour's Silver and Gold partitions to the run's version and appends the ledger rows. */
@@ -228,8 +226,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
      */
     async promoteDay(input: { dt: string } & RunIdentity): Promise<DayResult> {
       const ctx = Context.current();
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `clicklake-promote-day-${input.dt}-`));
-      try {
+      return withTempDir(`clicklake-promote-day-${input.dt}-`, async (dir) => {
         const silverFiles: string[] = [];
         for (const hour of hoursOfDay(input.dt)) {
           const { hr } = parseHourKey(hour);
@@ -251,9 +248,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
         for (const [def, file] of tables) await uploadFile(s3, bucket, `${partitionPrefix(def, values, input.version)}${PART}`, file);
         for (const [def] of tables) await publishPartition(s3, presto, bucket, def, values, partitionLocation(def, bucket, values, input.version));
         return { dt: input.dt, version: input.version, silverRows: day.silverRows, hoursRead: silverFiles.length, rows: day.rows };
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   };
 }
