@@ -144,11 +144,12 @@ export function parseBronzeObjectKey(key: string): BronzeRange & { readonly code
 
 /** The manifest of an object: `bronze/_manifests/events/.../offsets=...json`. */
 export function manifestKey(objectKey: string): string {
-  return manifestKeyOfRange(parseBronzeObjectKey(objectKey));
+  return manifestKeyOfRangePath(rangePath(parseBronzeObjectKey(objectKey)));
 }
 
-function manifestKeyOfRange(range: BronzeRange): string {
-  return `${zonePrefix('bronze')}_manifests/${rangePath(range)}.json`;
+/** The manifest key of a range path (`events/topic=T/partition=NNNNN/offsets=F-L`). */
+function manifestKeyOfRangePath(path: string): string {
+  return `${zonePrefix('bronze')}_manifests/${path}.json`;
 }
 
 function isHourKey(text: string): boolean {
@@ -344,7 +345,7 @@ export function parseManifest(json: unknown): BronzeManifest {
 
   const { firstOffset, lastOffset, rowCount } = manifest;
   if (lastOffset < firstOffset) fields.fail('lastOffset', `${lastOffset} is before firstOffset ${firstOffset}`);
-  else if (!Object.values(BRONZE_CODECS).some((suffix) => manifest.objectKey === `${zonePrefix('bronze')}${rangePath(manifest)}${suffix}`)) {
+  else if (!(Object.keys(BRONZE_CODECS) as BronzeCodec[]).some((codec) => manifest.objectKey === bronzeObjectKey(manifest, codec))) {
     fields.fail('objectKey', 'does not match topic, partition and offsets');
   }
   if (rowCount > lastOffset - firstOffset + 1) fields.fail('rowCount', `${rowCount} is more than the ${lastOffset - firstOffset + 1} offsets of the range`);
@@ -528,7 +529,7 @@ export function hourIndexKey(hour: string, range: BronzeRange): string {
 /** The manifest of the Bronze object an hour-index marker points at (it names the object, whatever its codec). */
 export function manifestKeyOfHourIndex(indexKey: string): string {
   const slash = indexKey.lastIndexOf('/');
-  return `${zonePrefix('bronze')}_manifests/${BRONZE_DATASET}/${indexKey.slice(slash + 1).replace(/~/g, '/')}.json`;
+  return manifestKeyOfRangePath(`${BRONZE_DATASET}/${indexKey.slice(slash + 1).replace(/~/g, '/')}`);
 }
 
 /** Prefix of the manifests of one partition whose range starts at `firstOffset`. */
