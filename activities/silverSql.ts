@@ -15,7 +15,7 @@ import { ConfigError } from '../core/errors';
 import { quoteLiteral } from '../core/lake';
 import { type Ledger } from '../core/ledger';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../core/lakeTables';
-import { DEFAULT_LATENESS_RULES, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
+import { DEFAULT_LATENESS_RULES, SILVER_COLUMNS, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
 import {
   bronzeJsonColumns,
   bronzeSelectList,
@@ -71,8 +71,11 @@ async function scalarRow(connection: DuckDBConnection, sql: string): Promise<unk
   return rows[0] ?? [];
 }
 
-/** Event fields Silver is made of, and quarantine_reason for lateness (the rest serve the fast check and JS only). */
-const SILVER_SOURCE = ['event_id', 'event_type', 'event_time', 'received_time', 'user_id', 'session_id', 'campaign_id', 'ad_id', 'placement', 'title_id', 'position_ms', 'page_url', 'device_type', 'country', 'properties', 'quarantine_reason'];
+/**
+ * Event fields the Silver columns come from (user_key from user_id; dt and hr are the partition),
+ * and quarantine_reason for lateness; the rest serve the fast check and JS only.
+ */
+const SILVER_SOURCE = [...SILVER_COLUMNS.filter((c) => c !== 'user_key' && c !== 'dt' && c !== 'hr'), 'user_id', 'quarantine_reason'];
 
 /**
  * The Bronze table, written once: per record of the hour its position, the fields Silver needs, the
