@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PrestoClient, type Column } from 'presto-client';
 import type { KafkaConfig, PrestoConfig, RedisConfig, S3Config, TemporalConfig } from '../core/config';
-import { QueryError } from '../core/errors';
+import { QueryError, QueryUserError } from '../core/errors';
 
 export function createKafka(config: KafkaConfig, options: { clientId?: string; quiet?: boolean } = {}): Kafka {
   return new Kafka({
@@ -96,7 +96,9 @@ export class Presto {
         success: () => resolve({ columns, rows }),
         error: (err) => {
           const errorType = (err as { errorType?: unknown } | null)?.errorType;
-          reject(new QueryError(`presto: ${prestoErrorMessage(err)} [${sql.slice(0, 120)}]`, typeof errorType === 'string' ? errorType : undefined, err));
+          const message = `presto: ${prestoErrorMessage(err)} [${sql.slice(0, 120)}]`;
+          // A user's error (bad SQL, a missing table, a denied read) is the same on every try.
+          reject(errorType === 'USER_ERROR' ? new QueryUserError(message, err) : new QueryError(message, typeof errorType === 'string' ? errorType : undefined, err));
         },
       });
     });

@@ -4,7 +4,7 @@
  * ids are immutable). Incompatible schemas are a non-retryable SchemaMismatchError.
  */
 import { Type } from 'avsc';
-import { ClicklakeError, ServiceUnavailableError } from '../core/errors';
+import { SchemaMismatchError, ServiceUnavailableError } from '../core/errors';
 
 export type Compatibility =
   | 'BACKWARD'
@@ -14,13 +14,6 @@ export type Compatibility =
   | 'FULL'
   | 'FULL_TRANSITIVE'
   | 'NONE';
-
-/** The registry refused a schema: it breaks the subject's compatibility rule. Retrying will not help. */
-export class SchemaMismatchError extends ClicklakeError {
-  constructor(message: string) {
-    super(message, { retriable: false });
-  }
-}
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 

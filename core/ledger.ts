@@ -4,7 +4,7 @@
  * `rows_in = rows_out + duplicates + rejected + late`, always; a run whose figures do not add up fails
  * loudly and publishes nothing.
  */
-import { ClicklakeError } from './errors';
+import { LedgerImbalanceError } from './errors';
 
 export interface Ledger {
   readonly rows_in: number;
@@ -18,23 +18,18 @@ export const LEDGER_FIELDS = ['rows_in', 'rows_out', 'duplicates', 'rejected', '
 
 export const EMPTY_LEDGER: Ledger = { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 };
 
-/** The figures of a run do not add up: a bug in promotion, never fixed by a retry. */
-export class LedgerImbalanceError extends ClicklakeError {
-  readonly ledger: Ledger;
-
-  constructor(ledger: Ledger, reason: string) {
-    super(`ledger: ${reason} (${LEDGER_FIELDS.map((field) => `${field}=${ledger[field]}`).join(', ')})`, { retriable: false });
-    this.ledger = ledger;
-  }
+/** The ledger's fields in LEDGER_FIELDS order (the error message lists them so). */
+function figures(ledger: Ledger): Record<string, number> {
+  return Object.fromEntries(LEDGER_FIELDS.map((field) => [field, ledger[field]]));
 }
 
 /** Returns the ledger when it balances; throws LedgerImbalanceError otherwise. */
 export function checkLedger(ledger: Ledger): Ledger {
   const bad = LEDGER_FIELDS.find((field) => !Number.isSafeInteger(ledger[field]) || ledger[field] < 0);
-  if (bad !== undefined) throw new LedgerImbalanceError(ledger, `${bad} must be a whole number ≥ 0`);
+  if (bad !== undefined) throw new LedgerImbalanceError(figures(ledger), `${bad} must be a whole number ≥ 0`);
   const accounted = ledger.rows_out + ledger.duplicates + ledger.rejected + ledger.late;
   if (ledger.rows_in !== accounted) {
-    throw new LedgerImbalanceError(ledger, `rows_in ${ledger.rows_in} != rows_out + duplicates + rejected + late = ${accounted}`);
+    throw new LedgerImbalanceError(figures(ledger), `rows_in ${ledger.rows_in} != rows_out + duplicates + rejected + late = ${accounted}`);
   }
   return ledger;
 }

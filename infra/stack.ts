@@ -4,7 +4,7 @@
  * once, so the slow ones (two Go builds, a 0.8 GB download, JVM start-ups) overlap.
  */
 import type { ClicklakeConfig } from '../core/config';
-import { ClicklakeError, errorMessage } from '../core/errors';
+import { errorMessage, StackError } from '../core/errors';
 import { bootstrap } from './bootstrap';
 import { APP_SERVICES, INFRA_SERVICES, layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
 import { runningPid, stopDaemon, tailFile } from './process';
@@ -37,12 +37,6 @@ export interface ServiceStatus extends ProbeResult {
 export interface StackStatus {
   readonly healthy: boolean;
   readonly services: Record<string, ServiceStatus>;
-}
-
-export class StackError extends ClicklakeError {
-  constructor(message: string) {
-    super(message, { retriable: false });
-  }
 }
 
 function contextOf(config: ClicklakeConfig, progress: (message: string) => void): ServiceContext {

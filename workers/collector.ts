@@ -12,7 +12,7 @@ import { takeTokens, InFlightBudget, type TokenBucketState } from '../core/admis
 import { requireSecrets, type ClicklakeConfig } from '../core/config';
 import type { CollectorDeadLetter } from '../core/deadLetter';
 import { defaultValidationContext, MAX_BODY_BYTES, validateBatch, type RejectedEvent } from '../core/event';
-import { errorMessage } from '../core/errors';
+import { errorMessage, HttpError } from '../core/errors';
 import { createRedis } from '../activities/clients';
 import { readRealtimeCtr } from '../activities/ctr';
 import { readDrift } from '../activities/drift';
@@ -33,21 +33,6 @@ export interface CollectorDeps {
   readonly isReady: () => boolean;
   /** Minute-level CTR of a campaign from Redis (GET /v1/ctr/realtime). */
   readonly readCtr?: (campaignId: string, minutes: number) => Promise<unknown>;
-}
-
-interface ErrorBody {
-  readonly error: string;
-  readonly detail: string;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(body.detail);
-  }
 }
 
 function sha256(text: string): Buffer {

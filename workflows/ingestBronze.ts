@@ -5,7 +5,7 @@
  */
 import { continueAsNew, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BronzeActivities, IngestProgress } from '../activities/bronze';
-import { NON_RETRYABLE_ERRORS } from './activityOptions';
+import { consumerOptions } from './activityOptions';
 
 export interface IngestBronzeInput {
   readonly maxRecordsPerObject?: number;
@@ -15,12 +15,7 @@ export interface IngestBronzeInput {
 
 const RUN_FOR_MS = 10 * 60 * 1000;
 
-const { runBronzeIngest } = proxyActivities<BronzeActivities>({
-  startToCloseTimeout: RUN_FOR_MS + 5 * 60 * 1000,
-  heartbeatTimeout: '60 seconds',
-  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const { runBronzeIngest } = proxyActivities<BronzeActivities>(consumerOptions(RUN_FOR_MS, '60 seconds'));
 
 export async function ingestBronze(input: IngestBronzeInput = {}): Promise<IngestProgress> {
   upsertSearchAttributes({ LakeLayer: ['bronze'], LakeDataset: ['events'] });

@@ -7,13 +7,9 @@ import { condition, defineSignal, proxyActivities, setHandler, upsertSearchAttri
 import type { DayResult, PromoteActivities } from '../activities/promote';
 import { parseDay } from '../core/time';
 import { runVersion } from '../core/versions';
-import { NON_RETRYABLE_ERRORS } from './activityOptions';
+import { PROMOTION_STEP } from './activityOptions';
 
-const promote = proxyActivities<PromoteActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const promote = proxyActivities<PromoteActivities>(PROMOTION_STEP);
 
 export const DAY_RESTATED_SIGNAL = 'hourRestated';
 export const dayRestated = defineSignal<[string]>(DAY_RESTATED_SIGNAL);

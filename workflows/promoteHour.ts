@@ -16,7 +16,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   WorkflowIdReusePolicy,
-  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { BronzeActivities } from '../activities/bronze';
 import type { DriftActivities } from '../activities/drift';
@@ -24,14 +23,12 @@ import type { HourResult, PromoteActivities } from '../activities/promote';
 import type { CtrDrift } from '../core/drift';
 import { HOUR_MS, hourKey, parseHourKey } from '../core/time';
 import { runVersion } from '../core/versions';
-import { NON_RETRYABLE_ERRORS } from './activityOptions';
+import { PROMOTION_STEP, REPORT_ONLY } from './activityOptions';
 import { DAY_RESTATED_SIGNAL, promoteDay, promoteDayWorkflowId } from './promoteDay';
 
-const retry: RetryPolicy = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS, 'LedgerImbalanceError'] };
-
-const bronze = proxyActivities<BronzeActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry });
-const promote = proxyActivities<PromoteActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
-const drift = proxyActivities<DriftActivities>({ startToCloseTimeout: '2 minutes', retry: { ...retry, maximumAttempts: 3 } });
+const bronze = proxyActivities<BronzeActivities>({ ...PROMOTION_STEP, heartbeatTimeout: '30 seconds' });
+const promote = proxyActivities<PromoteActivities>(PROMOTION_STEP);
+const drift = proxyActivities<DriftActivities>(REPORT_ONLY);
 
 /** Patch id of re-promoting the next hour after a restatement (histories before it replay unchanged). */
 export const RESESSIONIZE_NEXT_HOUR = 'resessionize-next-hour';

@@ -7,7 +7,7 @@
  */
 import { continueAsNew, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CtrActivities, CtrProgress } from '../activities/ctr';
-import { NON_RETRYABLE_ERRORS } from './activityOptions';
+import { consumerOptions } from './activityOptions';
 
 export interface RunCtrConsumerWorkflowInput {
   /** How long one activity run lasts before the workflow continues as new; default 50 minutes. */
@@ -15,18 +15,15 @@ export interface RunCtrConsumerWorkflowInput {
 }
 
 const RUN_FOR_MS = 50 * 60 * 1000;
+/** The longest run asked of one activity; its startToClose timeout (one hour) leaves 5 minutes to finish. */
+const MAX_RUN_MS = 55 * 60 * 1000;
 
 /** A consumer that runs for most of an hour: dead within 30 s of its last heartbeat, retried forever (no maximumAttempts). */
-const { runCtrConsumer: consume } = proxyActivities<CtrActivities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '30 seconds',
-  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const { runCtrConsumer: consume } = proxyActivities<CtrActivities>(consumerOptions(MAX_RUN_MS, '30 seconds'));
 
 export async function runCtrConsumer(input: RunCtrConsumerWorkflowInput = {}): Promise<CtrProgress> {
   upsertSearchAttributes({ LakeDataset: ['ctr_realtime'] });
   // Bounded by startToCloseTimeout: a run longer than the hour would be timed out and retried.
-  await consume({ runForMs: Math.min(input.runForMs ?? RUN_FOR_MS, 55 * 60 * 1000) });
+  await consume({ runForMs: Math.min(input.runForMs ?? RUN_FOR_MS, MAX_RUN_MS) });
   return continueAsNew<typeof runCtrConsumer>(input);
 }

@@ -1,6 +1,7 @@
 import type { schema } from 'avsc';
 import { Type } from 'avsc';
-import { SchemaMismatchError, SchemaRegistryClient, ensureSchema } from '../../activities/schemaRegistry';
+import { SchemaRegistryClient, ensureSchema } from '../../activities/schemaRegistry';
+import { SchemaMismatchError } from '../../core/errors';
 import { eventAvroType, eventSchemaText, loadEventSchema } from '../../schemas/event';
 import type { EventRecord } from '../../schemas/eventRecord';
 import { uniqueName } from '../support/stack';

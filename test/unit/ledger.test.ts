@@ -1,5 +1,5 @@
-import { ClicklakeError } from '../../core/errors';
-import { EMPTY_LEDGER, LedgerImbalanceError, checkLedger, sumLedgers, type Ledger } from '../../core/ledger';
+import { ClicklakeError, LedgerImbalanceError } from '../../core/errors';
+import { EMPTY_LEDGER, checkLedger, sumLedgers, type Ledger } from '../../core/ledger';
 
 const ledger = (rows_in: number, rows_out: number, duplicates: number, rejected: number, late: number): Ledger => ({ rows_in, rows_out, duplicates, rejected, late });
 
