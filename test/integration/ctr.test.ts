@@ -73,8 +73,10 @@ describe('real-time CTR', () => {
 
   describe('the apply script on the real Redis', () => {
     const prefix = uniqueName('testctr');
-    const T = Date.UTC(2026, 10, 22, 5, 41);
-    const NOW = T + 5 * MIN;
+    // From the clock, not a fixed date: a bucket whose expiry (48 h after its minute) has passed is
+    // deleted by Redis the moment the script sets it. A minute start five minutes before now.
+    const NOW = Date.now();
+    const T = (Math.floor(NOW / MIN) - 5) * MIN;
     const RETENTION = 48 * 3_600_000;
     const oKey = offsetKey(prefix, 'topic', 0);
     const bucket = bucketKey(prefix, minuteOf(T));
