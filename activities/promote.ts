@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
-import { checkLedger, type Ledger } from '../core/ledger';
+import { InvariantViolationError } from '../core/errors';
+import { checkLedger, EMPTY_LEDGER, goldHourLedger, type Ledger } from '../core/ledger';
 import {
   AUDIT_HOUR_RUNS,
   GOLD_CAMPAIGN_DAILY,
@@ -173,9 +174,9 @@ export function createPromoteActivities(deps: PromoteDeps) {
         );
         const silverLedger = checkLedger(built.ledger);
         if (silverLedger.rows_in !== bronze.manifestRows) {
-          throw new Error(`silver ${hour}: read ${silverLedger.rows_in} Bronze records of the hour, the manifests say ${bronze.manifestRows}`);
+          throw new InvariantViolationError(`silver ${hour}: read ${silverLedger.rows_in} Bronze records of the hour, the manifests say ${bronze.manifestRows}`);
         }
-        if (built.silverRows !== silverLedger.rows_out) throw new Error(`silver ${hour}: wrote ${built.silverRows} rows, the ledger says ${silverLedger.rows_out}`);
+        if (built.silverRows !== silverLedger.rows_out) throw new InvariantViolationError(`silver ${hour}: wrote ${built.silverRows} rows, the ledger says ${silverLedger.rows_out}`);
         for (const rejection of built.rejections.slice(0, 20)) {
           log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
         }
@@ -185,8 +186,8 @@ export function createPromoteActivities(deps: PromoteDeps) {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(built.endState)) }));
         const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, values, input.version);
         await uploadFile(s3, bucket, `${goldPrefix}${PART}`, goldFile);
-        // Every Silver row goes on to Gold (buildSilverHour checked each ad event is counted once).
-        const goldLedger = checkLedger({ rows_in: built.silverRows, rows_out: built.silverRows, duplicates: 0, rejected: 0, late: 0 });
+        // What Gold holds, read back from the written files: every ad event of the Silver file, counted once.
+        const goldLedger = checkLedger(goldHourLedger({ silverAdEvents: built.adEvents, goldCounted: built.goldCounted }));
         // The next hour's derived sessions start from this hour's end state: if it changes what
         // reaches the next hour, and that hour is published, it must be sessionized again.
         const next = parseHourKey(hourKey(startMs + HOUR_MS));
@@ -216,8 +217,19 @@ export function createPromoteActivities(deps: PromoteDeps) {
       await publishPartition(s3, presto, bucket, SILVER_EVENTS, values, input.result.silverLocation);
       await publishPartition(s3, presto, bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {
-        await appendAudit({ layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', dt, hr });
+        await appendAudit({ layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', error: null, dt, hr });
       }
+    },
+
+    /**
+     * Appends the audit row of a run that failed and published nothing (`status = 'failed'`, the
+     * error's name and message), so `lake.audit.hour_runs` and `clicklake status` say why the hour is
+     * FAILED. The ledger is the built one when the run got that far, else all zeros.
+     */
+    async recordFailedRun(input: { hour: string; error: string; silver?: Ledger } & RunIdentity): Promise<void> {
+      const { dt, hr } = parseHourKey(input.hour);
+      const ledger = input.silver ?? EMPTY_LEDGER;
+      await appendAudit({ layer: 'silver', ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: Date.now(), version: input.version, status: 'failed', error: input.error, dt, hr });
     },
 
     /**

@@ -132,11 +132,13 @@ export interface HourRunRow extends Ledger {
   /** The run version the run wrote (core/versions.ts runVersion). */
   readonly version: string;
   readonly status: HourRunStatus;
+  /** Why a failed run failed (the error's name and message, no personal data); null when published. */
+  readonly error: string | null;
   readonly dt: string;
   readonly hr: string;
 }
 
-/** CONTRACT §3's columns, then `version` and `status` (added at the end of the data columns). */
+/** CONTRACT §3's columns, then `version`, `status` and `error` (added at the end of the data columns, in that order). */
 export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
   'audit',
   'hour_runs',
@@ -152,6 +154,7 @@ export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
     finished_at: 'bigint',
     version: 'varchar',
     status: 'varchar',
+    error: 'varchar',
     dt: 'varchar',
     hr: 'varchar',
   },
@@ -189,6 +192,26 @@ export function createTableSql(def: TableDef, bucket: string, catalog = 'lake'):
     `CREATE TABLE IF NOT EXISTS ${qualifiedName(def, catalog)} (${columns}) ` +
     `WITH (format = 'PARQUET', partitioned_by = ARRAY[${partitions}], external_location = ${quoteLiteral(tableLocation(def, bucket))})`
   );
+}
+
+/**
+ * The statements that bring a table created by an earlier release up to `def`: one `ADD COLUMN` per
+ * data column it lacks, in table order (columns only ever arrive at the end, CONTRACT §3). A column
+ * the table has that `def` does not know, or a column of another type, is a BadInputError: the lake
+ * is newer than this code, or was changed by hand, and guessing would lose data.
+ */
+export function addMissingColumnsSql(def: TableDef, existing: ReadonlyArray<{ readonly name: string; readonly type: string }>, catalog = 'lake'): string[] {
+  const have = new Map(existing.map((column) => [column.name, column.type]));
+  const known = new Set(def.columns.map((column) => column.name));
+  const unknown = existing.filter((column) => !known.has(column.name)).map((column) => column.name);
+  if (unknown.length > 0) throw new BadInputError(`${def.schema}.${def.table}: has columns this release does not know (${unknown.join(', ')})`);
+  const retyped = def.columns.filter((column) => have.has(column.name) && have.get(column.name) !== column.type);
+  if (retyped.length > 0) {
+    throw new BadInputError(`${def.schema}.${def.table}: ${retyped.map((c) => `${c.name} is ${String(have.get(c.name))}, expected ${c.type}`).join('; ')}`);
+  }
+  return dataColumns(def)
+    .filter((column) => !have.has(column.name))
+    .map((column) => `ALTER TABLE ${qualifiedName(def, catalog)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type}`);
 }
 
 export function dropTableSql(def: TableDef, catalog = 'lake'): string {

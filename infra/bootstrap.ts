@@ -5,8 +5,8 @@
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createKafka, createS3, Presto } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
-import { createSchemaSql, LAKE_SCHEMAS, zoneMarkerKey } from '../core/lake';
-import { createTableSql, LAKE_TABLES } from '../core/lakeTables';
+import { createSchemaSql, LAKE_SCHEMAS, quoteIdentifier, quoteLiteral, zoneMarkerKey } from '../core/lake';
+import { addMissingColumnsSql, createTableSql, LAKE_TABLES } from '../core/lakeTables';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -92,7 +92,16 @@ export async function ensureSchemas(config: ClicklakeConfig): Promise<void> {
   const presto = new Presto(config.presto);
   for (const zone of LAKE_SCHEMAS) await presto.query(createSchemaSql(config.presto.catalog, config.s3.bucket, zone));
   // The tables of CONTRACT §3, external over their zone prefixes, partitioned by dt (and hr).
-  for (const def of LAKE_TABLES) await presto.query(createTableSql(def, config.s3.bucket, config.presto.catalog));
+  for (const def of LAKE_TABLES) {
+    await presto.query(createTableSql(def, config.s3.bucket, config.presto.catalog));
+    // A table created by an earlier release gains the columns added since (at the end, CONTRACT §3).
+    const existing = await presto.queryObjects(
+      `SELECT column_name, data_type FROM ${quoteIdentifier(config.presto.catalog)}.information_schema.columns ` +
+        `WHERE table_schema = ${quoteLiteral(def.schema)} AND table_name = ${quoteLiteral(def.table)} ORDER BY ordinal_position`,
+    );
+    const columns = existing.map((row) => ({ name: String(row.column_name), type: String(row.data_type) }));
+    for (const statement of addMissingColumnsSql(def, columns, config.presto.catalog)) await presto.query(statement);
+  }
 }
 
 export async function bootstrap(config: ClicklakeConfig, progress: (message: string) => void): Promise<void> {

@@ -13,6 +13,8 @@ import {
   setHandler,
   startChild,
   getExternalWorkflowHandle,
+  isCancellation,
+  log,
   upsertSearchAttributes,
   workflowInfo,
   WorkflowIdReusePolicy,
@@ -23,28 +25,34 @@ import type { HourResult, PromoteActivities } from '../activities/promote';
 import type { CtrDrift } from '../core/drift';
 import { HOUR_MS, hourKey, parseHourKey } from '../core/time';
 import { runVersion } from '../core/versions';
-import { PROMOTION_STEP, REPORT_ONLY } from './activityOptions';
+import { PROMOTION_STEP, REPORT_ONLY, SHORT } from './activityOptions';
+import { failureReason, formatFailure } from './failures';
 import { DAY_RESTATED_SIGNAL, promoteDay, promoteDayWorkflowId } from './promoteDay';
 
 const bronze = proxyActivities<BronzeActivities>({ ...PROMOTION_STEP, heartbeatTimeout: '30 seconds' });
 const promote = proxyActivities<PromoteActivities>(PROMOTION_STEP);
 const drift = proxyActivities<DriftActivities>(REPORT_ONLY);
+const audit = proxyActivities<PromoteActivities>(SHORT);
 
 /** Patch id of re-promoting the next hour after a restatement (histories before it replay unchanged). */
 export const RESESSIONIZE_NEXT_HOUR = 'resessionize-next-hour';
+/** Patch id of recording a failed run (audit row, LakeStatus FAILED) before the workflow fails. */
+export const RECORD_FAILED_RUN = 'record-failed-run';
 
 export interface PromoteHourInput {
   /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
   readonly hour: string;
 }
 
-export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING' | 'READY';
+export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING' | 'READY' | 'FAILED';
 
 export interface PromoteHourState {
   readonly status: PromoteHourStatus;
   readonly result?: HourResult;
   /** Real-time (Redis) against Gold for the hour; expected 0. Absent when the check could not run. */
   readonly drift?: CtrDrift;
+  /** Why the run failed (`Type: message`), when FAILED. */
+  readonly error?: string;
 }
 
 /** The run's progress and ledgers, for the Web UI and `clicklake status`. */
@@ -69,20 +77,39 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   const info = workflowInfo();
   const identity = { workflowId: info.workflowId, runId: info.runId, version: runVersion(info.runStartTime.getTime(), info.runId) };
 
-  // Every event acknowledged before this run began is in Kafka below these offsets; Bronze must pass them.
-  const endOffsets = await bronze.captureEndOffsets();
-  await bronze.waitForBronze({ endOffsets });
+  let built: HourResult | undefined;
+  try {
+    // Every event acknowledged before this run began is in Kafka below these offsets; Bronze must pass them.
+    const endOffsets = await bronze.captureEndOffsets();
+    await bronze.waitForBronze({ endOffsets });
 
-  state = { status: 'BUILDING' };
-  const result = await promote.buildHour({ hour, ...identity });
-  state = { status: 'PUBLISHING', result };
-  await promote.publishHour({ result, ...identity });
+    state = { status: 'BUILDING' };
+    built = await promote.buildHour({ hour, ...identity });
+    state = { status: 'PUBLISHING', result: built };
+    await promote.publishHour({ result: built, ...identity });
+  } catch (err) {
+    // An invariant broken, or an outage outlasting the bounded retries: the hour ends FAILED with
+    // its reason, in the audit table and the Web UI, and nothing of this run is published.
+    if (isCancellation(err) || !patched(RECORD_FAILED_RUN)) throw err;
+    const reason = failureReason(err);
+    const error = formatFailure(reason);
+    state = { status: 'FAILED', result: built, error };
+    upsertSearchAttributes({ LakeStatus: ['FAILED'] });
+    try {
+      await audit.recordFailedRun({ hour, error, silver: built?.silver, ...identity });
+    } catch (auditErr) {
+      log.error('the failed run could not be recorded in lake.audit.hour_runs', { hour, error, auditError: formatFailure(failureReason(auditErr)) });
+    }
+    throw ApplicationFailure.create({ message: `promote ${hour}: ${error}`, type: reason.type, nonRetryable: true, cause: err as Error });
+  }
+  const result = built;
   state = { status: 'READY', result };
   upsertSearchAttributes({ LakeStatus: ['READY'], LakeRowsIn: [result.silver.rows_in], LakeRowsOut: [result.silver.rows_out] });
   try {
     state = { ...state, drift: await drift.checkCtrDrift({ hour }) };
-  } catch {
-    // The drift check reports; it never fails a published hour.
+  } catch (err) {
+    // The drift check reports; it never fails a published hour. Its failure is logged, never dropped.
+    log.warn('real-time vs Gold drift check failed; the hour stays published', { hour, error: formatFailure(failureReason(err)) });
   }
 
   // The day's daily Gold must include this hour: start its recomputation, or tell the running one.

@@ -130,6 +130,7 @@ const CASES = [
         finished_at: T0 + 60_000,
         version: runVersion(T0, 'r1'),
         status: 'published',
+        error: null,
         ...HOUR,
       },
       {
@@ -144,6 +145,7 @@ const CASES = [
         finished_at: T0 + 30_000,
         version: runVersion(T0, 'r1'),
         status: 'published',
+        error: null,
         ...HOUR,
       },
     ],
@@ -160,6 +162,7 @@ const CASES = [
         finished_at: T0 + 90_000,
         version: runVersion(T0 + 60_000, 'r2'),
         status: 'failed',
+        error: 'InvariantViolationError: silver 2026-11-22T05: wrote 10 rows, the ledger says 11',
         ...HOUR,
       },
     ],

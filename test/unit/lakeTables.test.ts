@@ -6,6 +6,7 @@ import {
   GOLD_TITLE_PLAYS_DAILY,
   LAKE_TABLES,
   SILVER_EVENTS,
+  addMissingColumnsSql,
   createTableSql,
   dataColumns,
   partitionLocation,
@@ -55,7 +56,7 @@ describe('lake tables (CONTRACT §3)', () => {
     ]);
   });
 
-  it('gives Gold and the audit table the contract columns (audit: version and status added before the partitions)', () => {
+  it('gives Gold and the audit table the contract columns (audit: version, status and error added before the partitions)', () => {
     expect([GOLD_CTR_HOURLY, GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, AUDIT_HOUR_RUNS].map(columnsOf)).toEqual([
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'dt varchar', 'hr varchar'],
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'unique_users bigint', 'dt varchar'],
@@ -73,6 +74,7 @@ describe('lake tables (CONTRACT §3)', () => {
         'finished_at bigint',
         'version varchar',
         'status varchar',
+        'error varchar',
         'dt varchar',
         'hr varchar',
       ],
@@ -130,5 +132,29 @@ describe('lake tables (CONTRACT §3)', () => {
     expect(registerPartitionSql(GOLD_CTR_HOURLY, { dt: '2026-11-22', hr: '05' }, 's3://clicklake/gold/ctr_hourly/dt=2026-11-22/hr=05/v=x/')).toBe(
       `CALL "lake".system.register_partition('gold', 'ctr_hourly', ARRAY['dt', 'hr'], ARRAY['2026-11-22', '05'], 's3://clicklake/gold/ctr_hourly/dt=2026-11-22/hr=05/v=x/')`,
     );
+  });
+
+  describe('addMissingColumnsSql', () => {
+    const asStored = (names: readonly string[]) => AUDIT_HOUR_RUNS.columns.filter((c) => names.includes(c.name)).map((c) => ({ name: c.name, type: c.type }));
+    const before = ['layer', 'rows_in', 'rows_out', 'duplicates', 'rejected', 'late', 'workflow_id', 'run_id', 'finished_at', 'dt', 'hr'];
+
+    it.each<[string, readonly string[], string[]]>([
+      ['adds nothing to a table of this release', AUDIT_HOUR_RUNS.columns.map((c) => c.name), []],
+      [
+        'adds the columns a table of an earlier release lacks, in table order',
+        before,
+        ['version varchar', 'status varchar', 'error varchar'].map((c) => `ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "${c.split(' ')[0]}" ${c.split(' ')[1]}`),
+      ],
+      ['adds only what is missing', [...before, 'version', 'status'], [`ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "error" varchar`]],
+    ])('%s', (_name, existing, expected) => {
+      expect(addMissingColumnsSql(AUDIT_HOUR_RUNS, asStored(existing))).toEqual(expected);
+    });
+
+    it('refuses a table with a column it does not know, or of another type, naming them', () => {
+      expect(() => addMissingColumnsSql(GOLD_CTR_HOURLY, [...asStored([]), { name: 'campaign_id', type: 'varchar' }, { name: 'spend', type: 'double' }])).toThrow(
+        'gold.ctr_hourly: has columns this release does not know (spend)',
+      );
+      expect(() => addMissingColumnsSql(GOLD_CTR_HOURLY, [{ name: 'impressions', type: 'varchar' }])).toThrow('gold.ctr_hourly: impressions is varchar, expected bigint');
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { ClicklakeError, LedgerImbalanceError } from '../../core/errors';
-import { EMPTY_LEDGER, checkLedger, sumLedgers, type Ledger } from '../../core/ledger';
+import { EMPTY_LEDGER, checkLedger, goldHourLedger, sumLedgers, type Ledger } from '../../core/ledger';
 
 const ledger = (rows_in: number, rows_out: number, duplicates: number, rejected: number, late: number): Ledger => ({ rows_in, rows_out, duplicates, rejected, late });
 
@@ -40,5 +40,19 @@ describe('sumLedgers', () => {
     [[ledger(10, 4, 3, 2, 1), ledger(5, 5, 0, 0, 0), ledger(2, 0, 0, 1, 1)], ledger(17, 9, 3, 3, 2)],
   ])('%j', (ledgers, sum) => {
     expect(sumLedgers(ledgers)).toEqual(sum);
+  });
+});
+
+describe('goldHourLedger', () => {
+  it.each<[number, number, boolean]>([
+    [0, 0, true],
+    [120, 120, true],
+    [120, 119, false], // a Gold row lost an event (or a row was dropped from the file)
+    [120, 121, false], // an ad event counted twice
+  ])('Silver ad events %d, Gold counted %d: balances %p', (silverAdEvents, goldCounted, balances) => {
+    const ledger = goldHourLedger({ silverAdEvents, goldCounted });
+    expect(ledger).toEqual({ rows_in: silverAdEvents, rows_out: goldCounted, duplicates: 0, rejected: 0, late: 0 });
+    if (balances) expect(checkLedger(ledger)).toEqual(ledger);
+    else expect(() => checkLedger(ledger)).toThrow(LedgerImbalanceError);
   });
 });
