@@ -1,9 +1,12 @@
 /** The Temporal worker process: runs every clicklake workflow and activity on the task queue. */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createKafka, createRedis, createS3, Presto } from '../activities/clients';
 import { SchemaRegistryClient } from '../activities/schemaRegistry';
 import { requireSecrets, type ClicklakeConfig } from '../core/config';
+import { errorMessage } from '../core/errors';
+import * as workflows from '../workflows';
+import { activityFailureInterceptors } from './activityFailures';
 import { loadConfig } from './config';
 
 /** The shared clients of every activity, from the config. */
@@ -24,12 +27,21 @@ export async function createWorker(options: { taskQueue?: string } = {}): Promis
   requireSecrets(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = activityDeps(config);
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  const activities = createActivities(deps);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities(deps),
+    activities,
+    interceptors: { activity: [activityFailureInterceptors] },
+  });
+  Runtime.instance().logger.info('clicklake worker: created', {
+    namespace: config.temporal.namespace,
+    taskQueue,
+    workflows: Object.keys(workflows).sort(),
+    activities: Object.keys(activities).sort(),
   });
   return { worker, connection, deps };
 }
@@ -37,15 +49,22 @@ export async function createWorker(options: { taskQueue?: string } = {}): Promis
 if (require.main === module) {
   createWorker()
     .then(async ({ worker, connection, deps }) => {
-      const stop = (): void => worker.shutdown();
+      const logger = Runtime.instance().logger;
+      const stop = (signal: NodeJS.Signals): void => {
+        logger.info('clicklake worker: stopping', { signal });
+        worker.shutdown();
+      };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      logger.info('clicklake worker: running', { taskQueue: worker.options.taskQueue });
       await worker.run();
       await connection.close();
       deps.redis.disconnect();
+      logger.info('clicklake worker: stopped', { taskQueue: worker.options.taskQueue });
     })
     .catch((err: unknown) => {
-      process.stderr.write(`temporal worker: ${err instanceof Error ? err.message : String(err)}\n`);
+      Runtime.instance().logger.error('clicklake worker: failed', { error: errorMessage(err) });
+      process.stderr.write(`temporal worker: ${errorMessage(err)}\n`);
       process.exit(1);
     });
 }
