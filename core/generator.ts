@@ -240,7 +240,18 @@ function createProfile(seed: number, index: number): UserProfile {
   };
 }
 
-export function createTrafficModel(options: TrafficOptions): TrafficModel {
+/** The options, checked, with defaults filled in. */
+interface TrafficSettings {
+  readonly seed: number;
+  readonly scope: string;
+  readonly malformed: number;
+  readonly duplicate: number;
+  readonly tooLate: number;
+  readonly late: number;
+  readonly allowedLatenessMs: number;
+}
+
+function trafficSettings(options: TrafficOptions): TrafficSettings {
   if (!Number.isInteger(options.seed)) throw new BadInputError(`seed: must be an integer, got ${options.seed}`);
   checkCount('campaigns', options.campaigns, 100_000);
   checkCount('users', options.users, 1_000_000);
@@ -252,52 +263,81 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
   const tooLate = checkFraction('tooLateFraction', options.tooLateFraction ?? 0);
   const late = checkFraction('lateFraction', options.lateFraction ?? 0);
   if (malformed + duplicate + tooLate + late > 1) throw new BadInputError('fractions: late, too late, duplicate and malformed must add up to at most 1');
-  const allowedLatenessMs = options.allowedLatenessMs ?? ALLOWED_LATENESS_MS;
+  return { seed: options.seed >>> 0, scope, malformed, duplicate, tooLate, late, allowedLatenessMs: options.allowedLatenessMs ?? ALLOWED_LATENESS_MS };
+}
 
-  const seed = options.seed >>> 0;
-  const rng = createRng(seed);
-  const idPrefix = `g${seed.toString(16).padStart(8, '0')}`;
+/** The model's fixed world (campaigns, popularity) and its running state (users met, sessions, history). */
+interface TrafficWorld {
+  readonly settings: TrafficSettings;
+  readonly rng: Rng;
+  readonly campaigns: readonly Campaign[];
+  readonly campaignRank: (rng: Rng) => number;
+  readonly titleRank: (rng: Rng) => number;
+  readonly userRank: (rng: Rng) => number;
+  readonly pendingClicks: Array<{ event: ClientEvent; timeliness: Timeliness }>;
+  readonly history: Array<{ event: ClientEvent; timeliness: Timeliness }>;
+}
+
+function createWorld(options: TrafficOptions, settings: TrafficSettings): TrafficWorld {
+  const rng = createRng(settings.seed);
   const campaigns: Campaign[] = Array.from({ length: options.campaigns }, (_, i) => {
-    const id = `${scope}c${pad(i + 1, 5)}`;
+    const id = `${settings.scope}c${pad(i + 1, 5)}`;
     return { id, ctr: 0.005 + rng.next() * 0.045, ads: Array.from({ length: rng.int(1, 4) }, (_, a) => `${id}-ad${a + 1}`) };
   });
-  const campaignRank = createZipf(options.campaigns, options.popularitySkew ?? 1.1);
-  const titleRank = createZipf(options.titles, options.popularitySkew ?? 1.1);
-  const userRank = createZipf(options.users, options.userSkew ?? 0.6);
+  return {
+    settings,
+    rng,
+    campaigns,
+    campaignRank: createZipf(options.campaigns, options.popularitySkew ?? 1.1),
+    titleRank: createZipf(options.titles, options.popularitySkew ?? 1.1),
+    userRank: createZipf(options.users, options.userSkew ?? 0.6),
+    pendingClicks: [],
+    history: [],
+  };
+}
+
+/** Users (built on first use), event ids and device sessions. */
+function createIdentities(world: TrafficWorld) {
+  const { seed } = world.settings;
+  const idPrefix = `g${seed.toString(16).padStart(8, '0')}`;
   const profiles = new Map<number, UserProfile>();
   const sessions = new Map<string, { id: string; lastMs: number }>();
-  const pendingClicks: Array<{ event: ClientEvent; timeliness: Timeliness }> = [];
-  const history: Array<{ event: ClientEvent; timeliness: Timeliness }> = [];
   let eventCount = 0;
   let sessionCount = 0;
-
-  const profileOf = (index: number): UserProfile => {
-    let profile = profiles.get(index);
-    if (profile === undefined) {
-      profile = createProfile(seed, index);
-      profiles.set(index, profile);
-    }
-    return profile;
+  return {
+    profileOf(index: number): UserProfile {
+      let profile = profiles.get(index);
+      if (profile === undefined) {
+        profile = createProfile(seed, index);
+        profiles.set(index, profile);
+      }
+      return profile;
+    },
+    nextEventId: (): string => `${idPrefix}-${pad(++eventCount, 9)}`,
+    /** The device's session at send time: a new one after 30 minutes of silence. */
+    sessionOf(user: UserProfile, device: Device, nowMs: number): string {
+      const key = `${user.id}/${device.type}`;
+      const current = sessions.get(key);
+      if (current !== undefined && nowMs - current.lastMs < SESSION_GAP_MS) {
+        current.lastMs = nowMs;
+        return current.id;
+      }
+      const id = `s${pad(++sessionCount, 8)}`;
+      sessions.set(key, { id, lastMs: nowMs });
+      return id;
+    },
   };
+}
 
-  const nextEventId = (): string => `${idPrefix}-${pad(++eventCount, 9)}`;
+type Identities = ReturnType<typeof createIdentities>;
 
-  /** The device's session at send time: a new one after 30 minutes of silence. */
-  const sessionOf = (user: UserProfile, device: Device, nowMs: number): string => {
-    const key = `${user.id}/${device.type}`;
-    const current = sessions.get(key);
-    if (current !== undefined && nowMs - current.lastMs < SESSION_GAP_MS) {
-      current.lastMs = nowMs;
-      return current.id;
-    }
-    const id = `s${pad(++sessionCount, 8)}`;
-    sessions.set(key, { id, lastMs: nowMs });
-    return id;
-  };
+/** Builds correct events: times, the fields of each type, the optional fields some clients send. */
+function createEventBuilder(world: TrafficWorld, ids: Identities) {
+  const { rng, settings } = world;
 
   const eventTimeOf = (timeliness: Timeliness, nowMs: number): number => {
     if (timeliness === 'late') return nowMs - rng.int(HOUR_MS, 6 * HOUR_MS);
-    if (timeliness === 'too_late') return nowMs - allowedLatenessMs - rng.int(HOUR_MS, 48 * HOUR_MS);
+    if (timeliness === 'too_late') return nowMs - settings.allowedLatenessMs - rng.int(HOUR_MS, 48 * HOUR_MS);
     return nowMs - rng.int(0, 5000);
   };
 
@@ -311,32 +351,50 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
 
   /** A correct event of the given (or a rolled) type; an impression's campaign is returned for its click. */
   const buildEvent = (timeliness: Timeliness, nowMs: number, type: EventType = weighted(rng, ACTION_WEIGHTS)) => {
-    const user = profileOf(userRank(rng));
+    const user = ids.profileOf(world.userRank(rng));
     const device = rng.pick(user.devices);
     const eventTime = eventTimeOf(timeliness, nowMs);
-    const event: ClientEvent = { event_id: nextEventId(), event_type: type, event_time: wireTime(eventTime, user), user_id: user.id };
-    if (rng.chance(0.95)) event.session_id = sessionOf(user, device, nowMs);
+    const event: ClientEvent = { event_id: ids.nextEventId(), event_type: type, event_time: wireTime(eventTime, user), user_id: user.id };
+    if (rng.chance(0.95)) event.session_id = ids.sessionOf(user, device, nowMs);
     let campaign: Campaign | undefined;
     if (type === 'ad_impression' || type === 'ad_click') {
-      campaign = campaigns[campaignRank(rng)] as Campaign;
+      campaign = world.campaigns[world.campaignRank(rng)] as Campaign;
       event.campaign_id = campaign.id;
       event.ad_id = rng.pick(campaign.ads);
       event.placement = rng.pick(PLACEMENTS);
     } else if (type !== 'page_view') {
-      event.title_id = `${scope}t${pad(titleRank(rng) + 1, 5)}`;
+      event.title_id = `${settings.scope}t${pad(world.titleRank(rng) + 1, 5)}`;
       if (type !== 'video_play') event.position_ms = rng.int(0, 2 * HOUR_MS);
     }
-    if (type === 'page_view' || (device.type === 'web' && rng.chance(0.3))) event.page_url = `https://watch.example.com/${type === 'page_view' ? 'browse' : 'watch'}/${rng.int(1, 500)}`;
-    if (type === 'page_view' && rng.chance(0.5)) event.referrer = rng.chance(0.5) ? 'https://search.example.org/' : '';
-    if (rng.chance(0.95)) event.device_type = device.type;
-    if (rng.chance(0.9)) event.country = rng.chance(0.05) ? user.country.toLowerCase() : user.country;
-    event.user_agent = device.userAgent;
-    if (rng.chance(0.7)) event.ip = device.ip;
-    if (rng.chance(0.02)) event.email = user.email;
-    if (rng.chance(0.15)) event.properties = { app_version: `3.${rng.int(0, 9)}.${rng.int(0, 20)}`, experiment: rng.pick(['a', 'b']) };
-    if (rng.chance(0.03)) event.sdk = { name: 'clicklake-js', version: '1.4.0' };
+    addClientFields(rng, event, type, user, device);
     return { event, eventTime, campaign, user };
   };
+
+  return { buildEvent, wireTime };
+}
+
+/** The fields a client adds beside the type's own (URLs, device, country, IP, email, properties). */
+function addClientFields(rng: Rng, event: ClientEvent, type: EventType, user: UserProfile, device: Device): void {
+  if (type === 'page_view' || (device.type === 'web' && rng.chance(0.3))) event.page_url = `https://watch.example.com/${type === 'page_view' ? 'browse' : 'watch'}/${rng.int(1, 500)}`;
+  if (type === 'page_view' && rng.chance(0.5)) event.referrer = rng.chance(0.5) ? 'https://search.example.org/' : '';
+  if (rng.chance(0.95)) event.device_type = device.type;
+  if (rng.chance(0.9)) event.country = rng.chance(0.05) ? user.country.toLowerCase() : user.country;
+  event.user_agent = device.userAgent;
+  if (rng.chance(0.7)) event.ip = device.ip;
+  if (rng.chance(0.02)) event.email = user.email;
+  if (rng.chance(0.15)) event.properties = { app_version: `3.${rng.int(0, 9)}.${rng.int(0, 20)}`, experiment: rng.pick(['a', 'b']) };
+  if (rng.chance(0.03)) event.sdk = { name: 'clicklake-js', version: '1.4.0' };
+}
+
+/** Copies, so a caller that alters a sent event cannot alter the model's history. */
+function copy(event: object): WireEvent {
+  return JSON.parse(JSON.stringify(event)) as WireEvent;
+}
+
+/** The stream of events: pending clicks first, then a roll for malformed, duplicate, too late, late or on time. */
+function createEventStream(world: TrafficWorld, builder: ReturnType<typeof createEventBuilder>, ids: Identities) {
+  const { rng, settings, pendingClicks, history } = world;
+  const { malformed, duplicate, tooLate, late } = settings;
 
   const remember = (event: ClientEvent, timeliness: Timeliness): void => {
     history.push({ event, timeliness });
@@ -344,11 +402,11 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
   };
 
   const original = (timeliness: Timeliness, nowMs: number): ClientEvent => {
-    const { event, eventTime, campaign, user } = buildEvent(timeliness, nowMs);
+    const { event, eventTime, campaign, user } = builder.buildEvent(timeliness, nowMs);
     if (event.event_type === 'ad_impression' && campaign !== undefined && rng.chance(campaign.ctr)) {
       const clickTime = eventTime + rng.int(1000, 30_000);
       pendingClicks.push({
-        event: { ...event, event_id: nextEventId(), event_type: 'ad_click', event_time: wireTime(clickTime, user) },
+        event: { ...event, event_id: ids.nextEventId(), event_type: 'ad_click', event_time: builder.wireTime(clickTime, user) },
         timeliness,
       });
     }
@@ -358,15 +416,12 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
 
   const breakRule = (rule: MalformedRule, nowMs: number): Record<string, unknown> => {
     const type = RULE_EVENT_TYPES[rule] ?? rng.pick(['page_view', 'heartbeat', 'video_play'] as const);
-    const event: Record<string, unknown> = { ...buildEvent('on_time', nowMs, type).event };
+    const event: Record<string, unknown> = { ...builder.buildEvent('on_time', nowMs, type).event };
     BREAK_RULE[rule](event, nowMs);
     return event;
   };
 
-  /** Copies, so a caller that alters a sent event cannot alter the model's history. */
-  const copy = (event: object): WireEvent => JSON.parse(JSON.stringify(event)) as WireEvent;
-
-  const nextEvent = (nowMs: number): { event: WireEvent; intent: EventIntent } => {
+  return (nowMs: number): { event: WireEvent; intent: EventIntent } => {
     const click = pendingClicks.shift();
     if (click !== undefined) {
       remember(click.event, click.timeliness);
@@ -386,7 +441,13 @@ export function createTrafficModel(options: TrafficOptions): TrafficModel {
       roll < malformed + duplicate ? 'on_time' : roll < malformed + duplicate + tooLate ? 'too_late' : roll < malformed + duplicate + tooLate + late ? 'late' : 'on_time';
     return { event: copy(original(timeliness, nowMs)), intent: { kind: 'good', timeliness, duplicate: false } };
   };
+}
 
+/** The model: checked options, its world, identities, event builder and stream (each a step above). */
+export function createTrafficModel(options: TrafficOptions): TrafficModel {
+  const world = createWorld(options, trafficSettings(options));
+  const ids = createIdentities(world);
+  const nextEvent = createEventStream(world, createEventBuilder(world, ids), ids);
   return {
     nextBatch(n, nowMs) {
       checkCount('n', n, 1_000_000);

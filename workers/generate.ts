@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { CollectorConfig } from '../core/config';
-import { BadInputError } from '../core/errors';
+import { BadInputError, errorMessage, ServiceUnavailableError } from '../core/errors';
 import { defaultValidationContext, validateEvent } from '../core/event';
 import { createTrafficModel, type TrafficOptions, type WireEvent } from '../core/generator';
 import { computeTruth, type Truth } from '../core/truth';
@@ -22,6 +22,8 @@ export interface GenerateOptions {
   readonly gzip: boolean;
   /** Moves every event_time by this much (negative: into the past, e.g. to fill a backfill window). */
   readonly eventTimeShiftMs?: number;
+  /** How often a batch is sent before the run gives up (default DEFAULT_SEND_RETRY). */
+  readonly retry?: SendRetry;
 }
 
 export interface GenerateSummary {
@@ -34,6 +36,9 @@ export interface GenerateSummary {
   readonly quarantined: number;
   readonly retries: number;
   readonly requests: number;
+  /** Batches (and their events) given up on after every retry; the run then fails naming the cause. */
+  readonly failedBatches: number;
+  readonly failedEvents: number;
   readonly durationSec: number;
   readonly eventsPerSec: number;
 }
@@ -64,33 +69,77 @@ export function retryAfterMs(header: string | null, fallbackSec: number, nowMs: 
   return fallbackSec * 1000;
 }
 
+/** How often a batch is sent before the run gives up on it, and the waits in between. */
+export interface SendRetry {
+  /** Sends of one batch at the most, the first included. */
+  readonly attempts: number;
+  /** Wait after the first failed send without a Retry-After; doubles each time up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** About 25 s of retries at the most (Retry-After answers aside): a collector down longer ends the run. */
+export const DEFAULT_SEND_RETRY: SendRetry = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5000 };
+
+/** A Retry-After longer than this is taken as this: a run never sleeps minutes on one answer. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The wait before the next send after a failed one (`attempt` counts from 0), from Retry-After when the answer had one. */
+export function retryDelayMs(retry: SendRetry, attempt: number, retryAfter: string | null, nowMs: number): number {
+  const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+  return retryAfter === null ? backoff : Math.min(MAX_RETRY_AFTER_MS, retryAfterMs(retryAfter, backoff / 1000, nowMs));
+}
+
+/** What a failed fetch says: its cause's message (fetch wraps ECONNREFUSED and the like as "fetch failed"). */
+function networkCause(err: unknown): string {
+  const cause = typeof err === 'object' && err !== null && 'cause' in err && err.cause !== undefined ? err.cause : err;
+  return typeof cause === 'object' && cause !== null && 'message' in cause && typeof cause.message === 'string' ? cause.message : String(cause);
+}
+
 /**
- * Sends one batch until the collector answers 200. Retries 429/503/5xx and network errors with the
- * same body; any other answer is a bug or a bad key, and stops the run.
+ * Sends one batch until the collector answers 200, with the same body (the same event_ids) every
+ * time. Retries 429, 5xx and network errors up to `retry.attempts` sends, waiting Retry-After when
+ * the answer has one and an exponential backoff otherwise; then fails with the last cause
+ * (ServiceUnavailableError). Any other answer is a bug or a bad key: BadInputError at once.
  */
-async function sendBatch(collector: CollectorConfig, apiKey: string, events: readonly WireEvent[], gzip: boolean, onRetry: () => void): Promise<Answer> {
+async function sendBatch(collector: CollectorConfig, apiKey: string, events: readonly WireEvent[], gzip: boolean, onRetry: () => void, retry: SendRetry = DEFAULT_SEND_RETRY): Promise<Answer> {
   const json = JSON.stringify({ events });
   const body = gzip ? gzipSync(json) : json;
   const headers: Record<string, string> = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   if (gzip) headers['content-encoding'] = 'gzip';
-  for (let attempt = 0; ; attempt++) {
+  let lastCause = '';
+  for (let attempt = 0; attempt < retry.attempts; attempt++) {
+    if (attempt > 0) onRetry();
     let res: Response;
     try {
       res = await fetch(`${collector.url}/v1/events`, { method: 'POST', headers, body, signal: AbortSignal.timeout(60_000) });
-    } catch {
-      onRetry();
-      await sleep(Math.min(5000, 200 * 2 ** attempt));
+    } catch (err) {
+      lastCause = `network error: ${networkCause(err)}`;
+      if (attempt + 1 < retry.attempts) await sleep(retryDelayMs(retry, attempt, null, Date.now()));
       continue;
     }
     if (res.status === 200) return (await res.json()) as Answer;
     const text = await res.text();
-    if (res.status === 429 || res.status >= 500) {
-      onRetry();
-      await sleep(retryAfterMs(res.headers.get('retry-after'), 1, Date.now()));
-      continue;
-    }
-    throw new BadInputError(`collector answered ${res.status}: ${text.slice(0, 300)}`);
+    if (res.status !== 429 && res.status < 500) throw new BadInputError(`collector answered ${res.status}: ${text.slice(0, 300)}`);
+    lastCause = `collector answered ${res.status}: ${text.slice(0, 300)}`;
+    if (attempt + 1 < retry.attempts) await sleep(retryDelayMs(retry, attempt, res.headers.get('retry-after'), Date.now()));
   }
+  throw new ServiceUnavailableError('collector', `no 200 after ${retry.attempts} sends of the same batch; last: ${lastCause}`);
+}
+
+/** The batches the run gave up on, and the first error, for the summary and the final failure. */
+interface SendFailures {
+  batches: number;
+  events: number;
+  first: unknown;
+}
+
+/** The final failure of a run that gave up on some batches: names the cause and the counts. */
+function runFailure(failed: SendFailures, summary: GenerateSummary): Error {
+  const message =
+    `${failed.events} events in ${failed.batches} batches were not accepted (${errorMessage(failed.first)}); ` +
+    `sent ${summary.sent}, accepted ${summary.accepted}, rejected ${summary.rejected}, retries ${summary.retries}`;
+  return failed.first instanceof BadInputError ? new BadInputError(message) : new ServiceUnavailableError('collector', message, failed.first);
 }
 
 function progressLine(done: number, total: number, s: { accepted: number; rejected: number; retries: number }, elapsedSec: number): string {
@@ -116,10 +165,11 @@ export async function generate(
   let done = 0;
   let lastProgress = 0;
   const inFlight = new Set<Promise<void>>();
+  const failed: SendFailures = { batches: 0, events: 0, first: undefined };
 
   const send = async (events: WireEvent[]): Promise<void> => {
     const sentAt = Date.now();
-    const answer = await sendBatch(collector, apiKey, events, options.gzip, () => stats.retries++);
+    const answer = await sendBatch(collector, apiKey, events, options.gzip, () => stats.retries++, options.retry);
     stats.requests++;
     const rejectedIndexes = new Set(answer.rejected.map((r) => r.index));
     const ctx = defaultValidationContext(sentAt);
@@ -140,7 +190,8 @@ export async function generate(
     }
   };
 
-  while (scheduled < total) {
+  // A batch given up on stops the scheduling of new ones; those in flight finish.
+  while (scheduled < total && failed.batches === 0) {
     // Pace: send what the target rate says should have been sent by now, in full batches (the last may be short).
     const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * options.ratePerSec) + options.batchSize);
     const ready = due - scheduled >= Math.min(options.batchSize, total - scheduled);
@@ -152,21 +203,31 @@ export async function generate(
     const n = Math.min(options.batchSize, due - scheduled);
     const batch = model.nextBatch(n, Date.now() + (options.eventTimeShiftMs ?? 0));
     scheduled += n;
-    const p = send(batch.events).finally(() => inFlight.delete(p));
+    const p = send(batch.events)
+      .catch((err: unknown) => {
+        failed.batches++;
+        failed.events += batch.events.length;
+        failed.first ??= err;
+      })
+      .finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);
 
   const durationSec = (Date.now() - started) / 1000;
+  const summary: GenerateSummary = {
+    seed: options.traffic.seed,
+    ...(options.traffic.idScope === undefined ? {} : { idScope: options.traffic.idScope }),
+    sent: done,
+    ...stats,
+    failedBatches: failed.batches,
+    failedEvents: failed.events,
+    durationSec: Math.round(durationSec * 100) / 100,
+    eventsPerSec: Math.round(done / Math.max(durationSec, 0.001)),
+  };
+  if (failed.batches > 0) throw runFailure(failed, summary);
   return {
-    summary: {
-      seed: options.traffic.seed,
-      ...(options.traffic.idScope === undefined ? {} : { idScope: options.traffic.idScope }),
-      sent: done,
-      ...stats,
-      durationSec: Math.round(durationSec * 100) / 100,
-      eventsPerSec: Math.round(done / Math.max(durationSec, 0.001)),
-    },
+    summary,
     accepted,
   };
 }
