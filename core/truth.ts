@@ -7,6 +7,8 @@
  * those, the ones not quarantined. The two steps commute for copies of one event, the only duplicates
  * the contract knows: a later copy has the same event_time and is at least as late on arrival.
  * Hours and days are the UTC hour and day of event_time. Rows are sorted by dt, hr, then the id.
+ * What it is given is already judged: `generate --truth` judges what it sent with core/truthRules.ts,
+ * rules of its own, never with the collector's validation it is meant to check.
  */
 import { compareText } from './text';
 import { hourOf } from './time';
@@ -61,6 +63,9 @@ export interface TruthStats {
   readonly counted: number;
 }
 
+/** What the truth reads of an event (an EventRecord, or core/truthRules' JudgedEvent). */
+export type CountableEvent = Pick<EventRecord, 'event_id' | 'event_type' | 'event_time' | 'user_id' | 'campaign_id' | 'title_id' | 'device_type' | 'quarantine_reason'>;
+
 export interface Truth {
   readonly tables: GoldTables;
   readonly stats: TruthStats;
@@ -72,9 +77,9 @@ export function ctrOf(clicks: number, impressions: number): number | null {
 }
 
 /** Deduplicates by event_id (first received wins), then drops quarantined events. */
-export function countedEvents(accepted: readonly EventRecord[]): { counted: EventRecord[]; stats: TruthStats } {
+export function countedEvents<E extends CountableEvent>(accepted: readonly E[]): { counted: E[]; stats: TruthStats } {
   const seen = new Set<string>();
-  const counted: EventRecord[] = [];
+  const counted: E[] = [];
   let duplicates = 0;
   let quarantined = 0;
   for (const event of accepted) {
@@ -126,7 +131,7 @@ function compareTuples(a: readonly string[], b: readonly string[]): number {
 }
 
 /** The four Gold tables of already counted events (see countedEvents). */
-export function computeGoldTables(counted: readonly EventRecord[]): GoldTables {
+export function computeGoldTables(counted: readonly CountableEvent[]): GoldTables {
   const hourly = new Groups<[dt: string, hr: string, campaign: string]>();
   const daily = new Groups<[dt: string, campaign: string]>();
   const dau = new Groups<[dt: string, device: DeviceType | 'all']>();
@@ -180,7 +185,7 @@ export function computeGoldTables(counted: readonly EventRecord[]): GoldTables {
 }
 
 /** Ground truth of accepted events in receive order. */
-export function computeTruth(accepted: readonly EventRecord[]): Truth {
+export function computeTruth(accepted: readonly CountableEvent[]): Truth {
   const { counted, stats } = countedEvents(accepted);
   return { tables: computeGoldTables(counted), stats };
 }

@@ -2,7 +2,8 @@
  * `clicklake generate`: synthetic traffic from the seeded model (core/generator.ts) sent through the
  * collector at a target rate. 429 and 503 answers are retried after their Retry-After with the very
  * same events (same event_ids), as a real SDK must. With `--truth`, the expected Gold rows are
- * computed from exactly the events the collector accepted, deduplicated by event_id.
+ * computed from the sent events CONTRACT §1 accepts, judged by core/truthRules (never by the
+ * collector's validation, which the comparison checks), deduplicated by event_id.
  */
 import * as fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +12,7 @@ import { BadInputError, errorMessage, ServiceUnavailableError } from '../core/er
 import { defaultValidationContext, validateEvent } from '../core/event';
 import { createTrafficModel, type TrafficOptions, type WireEvent } from '../core/generator';
 import { computeTruth, type Truth } from '../core/truth';
+import { judgeEvent, type JudgedEvent } from '../core/truthRules';
 import type { EventRecord } from '../schemas/eventRecord';
 
 export interface GenerateOptions {
@@ -47,6 +49,11 @@ export interface GenerateResult {
   readonly summary: GenerateSummary;
   /** Accepted events in the order the collector acknowledged them, as the collector stamped them locally. */
   readonly accepted: EventRecord[];
+  /**
+   * What the truth counts: every sent event that CONTRACT §1 accepts, judged by core/truthRules at
+   * its send time and in the same order, whatever the collector answered (so its bugs show in verify).
+   */
+  readonly judged: JudgedEvent[];
 }
 
 interface Answer {
@@ -161,6 +168,7 @@ export async function generate(
   const started = Date.now();
   const stats = { accepted: 0, rejected: 0, quarantined: 0, retries: 0, requests: 0 };
   const accepted: EventRecord[] = [];
+  const judged: JudgedEvent[] = [];
   let scheduled = 0;
   let done = 0;
   let lastProgress = 0;
@@ -179,6 +187,10 @@ export async function generate(
       // The collector accepted it, so it is valid; the local copy only lacks the collector's receive stamp.
       if (local.ok) accepted.push(local.event);
     });
+    for (const wire of events) {
+      const verdict = judgeEvent(wire, sentAt);
+      if (verdict.valid) judged.push(verdict.event);
+    }
     stats.accepted += answer.accepted;
     stats.rejected += answer.rejected.length;
     stats.quarantined += answer.quarantined ?? 0;
@@ -229,12 +241,13 @@ export async function generate(
   return {
     summary,
     accepted,
+    judged,
   };
 }
 
-/** The truth file: the expected Gold rows of every table for the accepted events. */
+/** The truth file: the expected Gold rows of every table for the events the contract accepts. */
 export function writeTruth(file: string, result: GenerateResult): Truth {
-  const truth = computeTruth(result.accepted);
+  const truth = computeTruth(result.judged);
   fs.writeFileSync(file, `${JSON.stringify({ seed: result.summary.seed, summary: result.summary, ...truth }, null, 2)}\n`);
   return truth;
 }
