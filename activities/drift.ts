@@ -6,6 +6,7 @@
 import type Redis from 'ioredis';
 import type { ClicklakeConfig } from '../core/config';
 import { ctrDrift, type CtrDrift } from '../core/drift';
+import { ServiceUnavailableError } from '../core/errors';
 import { quoteLiteral } from '../core/lake';
 import { parseHourKey } from '../core/time';
 import type { Presto } from './clients';
@@ -20,6 +21,15 @@ export async function readDrift(redis: Redis, prefix: string, hour: string): Pro
   return text === null ? undefined : (JSON.parse(text) as CtrDrift);
 }
 
+/**
+ * A MULTI's replies hold each command's error instead of throwing it, and a null reply means the
+ * transaction was aborted: either way the drift was not kept, and the activity fails (retriable).
+ */
+function requireAllWritten(replies: Array<[Error | null, unknown]> | null, hour: string): void {
+  const failed = replies === null ? 'transaction aborted' : replies.find(([err]) => err !== null)?.[0]?.message;
+  if (failed !== undefined) throw new ServiceUnavailableError('redis', `drift of ${hour} not stored: ${failed}`);
+}
+
 export function createDriftActivities(deps: { config: ClicklakeConfig; redis: Redis; presto: Presto }) {
   const { config, redis, presto } = deps;
   return {
@@ -31,11 +41,12 @@ export function createDriftActivities(deps: { config: ClicklakeConfig; redis: Re
       ).map((r) => ({ campaign_id: String(r.campaign_id), impressions: Number(r.impressions), clicks: Number(r.clicks) }));
       const drift = ctrDrift(key, realtime, gold);
       const ttlSec = config.ctr.retentionHours * 3600;
-      await redis
+      const written = await redis
         .multi()
         .set(driftKey(config.ctr.keyPrefix, key), JSON.stringify(drift), 'EX', ttlSec)
         .set(driftKey(config.ctr.keyPrefix, 'latest'), JSON.stringify(drift), 'EX', ttlSec)
         .exec();
+      requireAllWritten(written, key);
       return drift;
     },
   };

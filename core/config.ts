@@ -220,8 +220,143 @@ function defaultOf(name: ConfigVariable): string {
   return CONFIG_VARIABLES[name];
 }
 
+/** The port of every service, each from its variable; no two may be the same. */
+interface Ports {
+  readonly temporal: number;
+  readonly temporalUi: number;
+  readonly kafka: number;
+  readonly kafkaController: number;
+  readonly registry: number;
+  readonly registryManagement: number;
+  readonly s3: number;
+  readonly s3Console: number;
+  readonly presto: number;
+  readonly redis: number;
+  readonly collector: number;
+}
+
+const PORT_VARIABLES: ReadonlyArray<readonly [keyof Ports, ConfigVariable, number]> = [
+  ['temporal', 'CLICKLAKE_TEMPORAL_PORT', 7233],
+  ['temporalUi', 'CLICKLAKE_TEMPORAL_UI_PORT', 8233],
+  ['kafka', 'CLICKLAKE_KAFKA_PORT', 9092],
+  ['kafkaController', 'CLICKLAKE_KAFKA_CONTROLLER_PORT', 9093],
+  ['registry', 'CLICKLAKE_REGISTRY_PORT', 8085],
+  ['registryManagement', 'CLICKLAKE_REGISTRY_MANAGEMENT_PORT', 9095],
+  ['s3', 'CLICKLAKE_S3_PORT', 9000],
+  ['s3Console', 'CLICKLAKE_S3_CONSOLE_PORT', 9001],
+  ['presto', 'CLICKLAKE_PRESTO_PORT', 8080],
+  ['redis', 'CLICKLAKE_REDIS_PORT', 6380],
+  ['collector', 'CLICKLAKE_COLLECTOR_PORT', 8787],
+];
+
+function parsePorts(env: Env): Ports {
+  const ports: Partial<Record<keyof Ports, number>> = {};
+  const seen = new Map<number, ConfigVariable>();
+  for (const [field, name, fallback] of PORT_VARIABLES) ports[field] = port(env, name, fallback);
+  for (const [field, name] of PORT_VARIABLES) {
+    const value = ports[field] as number;
+    const other = seen.get(value);
+    if (other !== undefined) throw new ConfigError(`${name}: port ${value} is already used by ${other}`);
+    seen.set(value, name);
+  }
+  return ports as Ports;
+}
+
+function parseTemporal(env: Env, host: string, ports: Ports): TemporalConfig {
+  const namespace = text(env, 'CLICKLAKE_TEMPORAL_NAMESPACE', 'default');
+  if (!/^[A-Za-z0-9._-]{2,255}$/.test(namespace)) {
+    throw new ConfigError(`CLICKLAKE_TEMPORAL_NAMESPACE: "${namespace}" is not a valid namespace name`);
+  }
+  return {
+    host,
+    port: ports.temporal,
+    address: `${host}:${ports.temporal}`,
+    uiPort: ports.temporalUi,
+    uiUrl: `http://${host}:${ports.temporalUi}`,
+    namespace,
+    taskQueue: text(env, 'CLICKLAKE_TASK_QUEUE', 'clicklake'),
+  };
+}
+
+function parseKafka(env: Env, host: string, ports: Ports): KafkaConfig {
+  return {
+    host,
+    port: ports.kafka,
+    controllerPort: ports.kafkaController,
+    brokers: [`${host}:${ports.kafka}`],
+    clientId: 'clicklake',
+    heapMb: integer(env, 'CLICKLAKE_KAFKA_HEAP_MB', 512, 128, 65536),
+    eventsTopic: topic(env, 'CLICKLAKE_EVENTS_TOPIC', defaultOf('CLICKLAKE_EVENTS_TOPIC')),
+    deadLetterTopic: topic(env, 'CLICKLAKE_DEAD_LETTER_TOPIC', defaultOf('CLICKLAKE_DEAD_LETTER_TOPIC')),
+    eventsPartitions: integer(env, 'CLICKLAKE_EVENTS_PARTITIONS', 12, 1, 10000),
+  };
+}
+
+function parseSchemaRegistry(env: Env, host: string, ports: Ports): SchemaRegistryConfig {
+  return {
+    host,
+    port: ports.registry,
+    managementPort: ports.registryManagement,
+    url: `http://${host}:${ports.registry}/apis/ccompat/v7`,
+    heapMb: integer(env, 'CLICKLAKE_REGISTRY_HEAP_MB', 384, 128, 65536),
+  };
+}
+
+function parseS3(env: Env, host: string, ports: Ports, secrets: LocalSecrets | undefined): S3Config {
+  const bucket = text(env, 'CLICKLAKE_S3_BUCKET', 'clicklake');
+  if (!BUCKET_NAME.test(bucket)) throw new ConfigError(`CLICKLAKE_S3_BUCKET: "${bucket}" is not a valid bucket name`);
+  return {
+    host,
+    port: ports.s3,
+    consolePort: ports.s3Console,
+    endpoint: `http://${host}:${ports.s3}`,
+    region: text(env, 'CLICKLAKE_S3_REGION', 'us-east-1'),
+    bucket,
+    // MinIO wants a root user of at least 3 and a password of at least 8 characters.
+    accessKeyId: lazySecret(env, 'CLICKLAKE_S3_ACCESS_KEY', secrets?.s3AccessKey, 3),
+    secretAccessKey: lazySecret(env, 'CLICKLAKE_S3_SECRET_KEY', secrets?.s3SecretKey, 8),
+  };
+}
+
+function parsePresto(env: Env, host: string, ports: Ports): PrestoConfig {
+  return {
+    host,
+    port: ports.presto,
+    url: `http://${host}:${ports.presto}`,
+    catalog: 'lake',
+    user: text(env, 'CLICKLAKE_PRESTO_USER', 'clicklake'),
+    heapMb: integer(env, 'CLICKLAKE_PRESTO_HEAP_MB', 2048, 1024, 65536),
+  };
+}
+
+function parseCollector(env: Env, host: string, ports: Ports, secrets: LocalSecrets | undefined): CollectorConfig {
+  const apiKeysRaw = raw(env, 'CLICKLAKE_API_KEYS');
+  const apiKeys = apiKeysRaw !== undefined ? apiKeysRaw.split(',').map((k) => k.trim()) : secrets ? [secrets.apiKey] : [];
+  for (const key of apiKeys) {
+    if (key.length < 16) throw new ConfigError('CLICKLAKE_API_KEYS: every key must be at least 16 characters');
+  }
+  return {
+    host,
+    port: ports.collector,
+    url: `http://${host}:${ports.collector}`,
+    apiKeys,
+    ratePerKey: integer(env, 'CLICKLAKE_COLLECTOR_RATE_PER_KEY', 200_000, 1, 100_000_000),
+    maxInFlightEvents: integer(env, 'CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT', 100_000, 1000, 100_000_000),
+    ackTimeoutMs: integer(env, 'CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
+function parseCtr(env: Env): CtrConfig {
+  return {
+    group: matching(env, 'CLICKLAKE_CTR_GROUP', GROUP_ID, 'consumer group id (letters, digits, . _ -; at most 249)'),
+    keyPrefix: matching(env, 'CLICKLAKE_CTR_KEY_PREFIX', KEY_PREFIX, 'Redis key prefix (letters, digits, . _ -; at most 64)'),
+    retentionHours: integer(env, 'CLICKLAKE_CTR_RETENTION_HOURS', 48, 1, 24 * 366),
+    dedupMinutes: integer(env, 'CLICKLAKE_CTR_DEDUP_MINUTES', 10, 1, 24 * 60),
+  };
+}
+
 /**
- * Parses the environment into the typed configuration.
+ * Parses the environment into the typed configuration, one parser per group.
  * `secrets` are the locally generated credentials; explicit variables win over them.
  * Secrets may be absent (before the first `stack up`): then only secret-free slices can be used,
  * and reading a missing secret throws at parse time, naming the variable.
@@ -229,121 +364,20 @@ function defaultOf(name: ConfigVariable): string {
 export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): ClicklakeConfig {
   const host = text(env, 'CLICKLAKE_HOST', defaultOf('CLICKLAKE_HOST'));
   if (!HOST.test(host)) throw new ConfigError(`CLICKLAKE_HOST: "${host}" is not a host name or IPv4 address`);
-
-  const temporalPort = port(env, 'CLICKLAKE_TEMPORAL_PORT', 7233);
-  const temporalUiPort = port(env, 'CLICKLAKE_TEMPORAL_UI_PORT', 8233);
-  const namespace = text(env, 'CLICKLAKE_TEMPORAL_NAMESPACE', 'default');
-  if (!/^[A-Za-z0-9._-]{2,255}$/.test(namespace)) {
-    throw new ConfigError(`CLICKLAKE_TEMPORAL_NAMESPACE: "${namespace}" is not a valid namespace name`);
-  }
-  const taskQueue = text(env, 'CLICKLAKE_TASK_QUEUE', 'clicklake');
-
-  const kafkaPort = port(env, 'CLICKLAKE_KAFKA_PORT', 9092);
-  const kafkaControllerPort = port(env, 'CLICKLAKE_KAFKA_CONTROLLER_PORT', 9093);
-  const registryPort = port(env, 'CLICKLAKE_REGISTRY_PORT', 8085);
-  const registryManagementPort = port(env, 'CLICKLAKE_REGISTRY_MANAGEMENT_PORT', 9095);
-  const s3Port = port(env, 'CLICKLAKE_S3_PORT', 9000);
-  const s3ConsolePort = port(env, 'CLICKLAKE_S3_CONSOLE_PORT', 9001);
-  const prestoPort = port(env, 'CLICKLAKE_PRESTO_PORT', 8080);
-  const redisPort = port(env, 'CLICKLAKE_REDIS_PORT', 6380);
-  const collectorPort = port(env, 'CLICKLAKE_COLLECTOR_PORT', 8787);
-
-  const ports: Array<[ConfigVariable, number]> = [
-    ['CLICKLAKE_TEMPORAL_PORT', temporalPort],
-    ['CLICKLAKE_TEMPORAL_UI_PORT', temporalUiPort],
-    ['CLICKLAKE_KAFKA_PORT', kafkaPort],
-    ['CLICKLAKE_KAFKA_CONTROLLER_PORT', kafkaControllerPort],
-    ['CLICKLAKE_REGISTRY_PORT', registryPort],
-    ['CLICKLAKE_REGISTRY_MANAGEMENT_PORT', registryManagementPort],
-    ['CLICKLAKE_S3_PORT', s3Port],
-    ['CLICKLAKE_S3_CONSOLE_PORT', s3ConsolePort],
-    ['CLICKLAKE_PRESTO_PORT', prestoPort],
-    ['CLICKLAKE_REDIS_PORT', redisPort],
-    ['CLICKLAKE_COLLECTOR_PORT', collectorPort],
-  ];
-  const seen = new Map<number, ConfigVariable>();
-  for (const [name, value] of ports) {
-    const other = seen.get(value);
-    if (other !== undefined) throw new ConfigError(`${name}: port ${value} is already used by ${other}`);
-    seen.set(value, name);
-  }
-
-  const bucket = text(env, 'CLICKLAKE_S3_BUCKET', 'clicklake');
-  if (!BUCKET_NAME.test(bucket)) throw new ConfigError(`CLICKLAKE_S3_BUCKET: "${bucket}" is not a valid bucket name`);
-
-  const apiKeysRaw = raw(env, 'CLICKLAKE_API_KEYS');
-  const apiKeys = apiKeysRaw !== undefined ? apiKeysRaw.split(',').map((k) => k.trim()) : secrets ? [secrets.apiKey] : [];
-  for (const key of apiKeys) {
-    if (key.length < 16) throw new ConfigError('CLICKLAKE_API_KEYS: every key must be at least 16 characters');
-  }
-
+  const ports = parsePorts(env);
   return {
     paths: {
       stateDir: absolutePath(env, 'CLICKLAKE_STATE_DIR', defaultOf('CLICKLAKE_STATE_DIR'), home),
       cacheDir: absolutePath(env, 'CLICKLAKE_CACHE_DIR', defaultOf('CLICKLAKE_CACHE_DIR'), home),
     },
-    temporal: {
-      host,
-      port: temporalPort,
-      address: `${host}:${temporalPort}`,
-      uiPort: temporalUiPort,
-      uiUrl: `http://${host}:${temporalUiPort}`,
-      namespace,
-      taskQueue,
-    },
-    kafka: {
-      host,
-      port: kafkaPort,
-      controllerPort: kafkaControllerPort,
-      brokers: [`${host}:${kafkaPort}`],
-      clientId: 'clicklake',
-      heapMb: integer(env, 'CLICKLAKE_KAFKA_HEAP_MB', 512, 128, 65536),
-      eventsTopic: topic(env, 'CLICKLAKE_EVENTS_TOPIC', defaultOf('CLICKLAKE_EVENTS_TOPIC')),
-      deadLetterTopic: topic(env, 'CLICKLAKE_DEAD_LETTER_TOPIC', defaultOf('CLICKLAKE_DEAD_LETTER_TOPIC')),
-      eventsPartitions: integer(env, 'CLICKLAKE_EVENTS_PARTITIONS', 12, 1, 10000),
-    },
-    schemaRegistry: {
-      host,
-      port: registryPort,
-      managementPort: registryManagementPort,
-      url: `http://${host}:${registryPort}/apis/ccompat/v7`,
-      heapMb: integer(env, 'CLICKLAKE_REGISTRY_HEAP_MB', 384, 128, 65536),
-    },
-    s3: {
-      host,
-      port: s3Port,
-      consolePort: s3ConsolePort,
-      endpoint: `http://${host}:${s3Port}`,
-      region: text(env, 'CLICKLAKE_S3_REGION', 'us-east-1'),
-      bucket,
-      // MinIO wants a root user of at least 3 and a password of at least 8 characters.
-      accessKeyId: lazySecret(env, 'CLICKLAKE_S3_ACCESS_KEY', secrets?.s3AccessKey, 3),
-      secretAccessKey: lazySecret(env, 'CLICKLAKE_S3_SECRET_KEY', secrets?.s3SecretKey, 8),
-    },
-    presto: {
-      host,
-      port: prestoPort,
-      url: `http://${host}:${prestoPort}`,
-      catalog: 'lake',
-      user: text(env, 'CLICKLAKE_PRESTO_USER', 'clicklake'),
-      heapMb: integer(env, 'CLICKLAKE_PRESTO_HEAP_MB', 2048, 1024, 65536),
-    },
-    redis: { host, port: redisPort, url: `redis://${host}:${redisPort}` },
-    collector: {
-      host,
-      port: collectorPort,
-      url: `http://${host}:${collectorPort}`,
-      apiKeys,
-      ratePerKey: integer(env, 'CLICKLAKE_COLLECTOR_RATE_PER_KEY', 200_000, 1, 100_000_000),
-      maxInFlightEvents: integer(env, 'CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT', 100_000, 1000, 100_000_000),
-      ackTimeoutMs: integer(env, 'CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS', 10_000, 100, 600_000),
-    },
-    ctr: {
-      group: matching(env, 'CLICKLAKE_CTR_GROUP', GROUP_ID, 'consumer group id (letters, digits, . _ -; at most 249)'),
-      keyPrefix: matching(env, 'CLICKLAKE_CTR_KEY_PREFIX', KEY_PREFIX, 'Redis key prefix (letters, digits, . _ -; at most 64)'),
-      retentionHours: integer(env, 'CLICKLAKE_CTR_RETENTION_HOURS', 48, 1, 24 * 366),
-      dedupMinutes: integer(env, 'CLICKLAKE_CTR_DEDUP_MINUTES', 10, 1, 24 * 60),
-    },
+    temporal: parseTemporal(env, host, ports),
+    kafka: parseKafka(env, host, ports),
+    schemaRegistry: parseSchemaRegistry(env, host, ports),
+    s3: parseS3(env, host, ports, secrets),
+    presto: parsePresto(env, host, ports),
+    redis: { host, port: ports.redis, url: `redis://${host}:${ports.redis}` },
+    collector: parseCollector(env, host, ports, secrets),
+    ctr: parseCtr(env),
     pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
   };
 }
