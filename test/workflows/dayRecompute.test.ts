@@ -1,0 +1,103 @@
+/**
+ * The start-or-signal race of the day recomputation: every hour promoteHour publishes either starts
+ * `promote-day-<dt>` or, when a run of it is under way, signals it to go one more round. Whatever the
+ * ordering, the day's last result includes every hour published before it finished. The stand-in
+ * promoteDay activity reads the published hours, then waits at a gate the test opens, which forces
+ * each ordering; a workflow interceptor (hooks/beforeDaySignal.ts) holds a signal until the test
+ * lets it go.
+ */
+import { promoteDayWorkflowId, type promoteDay } from '../../workflows/promoteDay';
+import { promoteHour, promoteHourWorkflowId } from '../../workflows/promoteHour';
+import { freshDays, gate, lakeAttribute, uniqueTaskQueue, workflowTestServer, type Gate } from '../support/temporalTest';
+import type { DaySignalHook } from './hooks/beforeDaySignal';
+import { ROWS_PER_HOUR, standInLake } from './lakeStandIns';
+
+jest.setTimeout(60_000);
+
+const server = workflowTestServer([require.resolve('./hooks/beforeDaySignal')]);
+const nextDay = freshDays();
+
+/**
+ * Two hours of a fresh day; a stand-in lake whose first round of the day's recomputation says when it
+ * has read the published hours and then waits for `release`; the hours the interceptor saw being
+ * signalled, each after `beforeSignal` returned.
+ */
+function race(name: string, beforeSignal: (dayWorkflowId: string, release: Gate) => Promise<void>) {
+  const dt = nextDay();
+  const firstRoundStarted = gate();
+  const release = gate();
+  const lake = standInLake({
+    dayGate: async (_dt, round) => {
+      if (round !== 1) return;
+      firstRoundStarted.open();
+      await release.opened;
+    },
+  });
+  const signalled: string[] = [];
+  const hook: DaySignalHook = {
+    beforeDaySignal: async ({ workflowId, hour }) => {
+      signalled.push(hour);
+      await beforeSignal(workflowId, release);
+    },
+  };
+  const taskQueue = uniqueTaskQueue(name);
+  return {
+    dt,
+    hours: [`${dt}T03`, `${dt}T04`] as const,
+    day: server.client.workflow.getHandle<typeof promoteDay>(promoteDayWorkflowId(dt)),
+    lake,
+    firstRoundStarted,
+    release,
+    signalled,
+    promote: (hour: string) => server.client.workflow.execute(promoteHour, { taskQueue, workflowId: promoteHourWorkflowId(hour), args: [{ hour }] }),
+    withWorker: <T>(body: () => Promise<T>) => server.withWorker(taskQueue, { ...lake.activities, ...hook }, body),
+  };
+}
+
+describe('an hour published while the day is being recomputed', () => {
+  it('signals the running promoteDay, which runs another round that includes the hour', async () => {
+    const { dt, hours: [first, second], day, lake, firstRoundStarted, release, signalled, promote, withWorker } = race('day-signal', async () => {});
+    await withWorker(async () => {
+      await promote(first);
+      await firstRoundStarted.opened; // the day read [first] and is held
+      await promote(second); // could not start the day: signalled it
+      release.open();
+
+      const result = await day.result();
+      expect(signalled).toEqual([second]);
+      expect({ hoursRead: result.hoursRead, silverRows: result.silverRows }).toEqual({ hoursRead: 2, silverRows: 2 * ROWS_PER_HOUR });
+      const { runId, typedSearchAttributes } = await day.describe();
+      expect(lake.calls.promoteDay).toEqual([
+        { dt, workflowId: day.workflowId, runId, hours: [first] },
+        { dt, workflowId: day.workflowId, runId, hours: [first, second] },
+      ]);
+      expect([typedSearchAttributes.get(lakeAttribute('LakeStatus')), typedSearchAttributes.get(lakeAttribute('LakeRowsIn'))]).toEqual(['READY', 2 * ROWS_PER_HOUR]);
+    });
+  });
+});
+
+describe('the running promoteDay finishing between the start attempt and the signal', () => {
+  it('makes promoteHour start the day again, and that run includes the hour', async () => {
+    // The start attempt has failed (the day is running); before the signal goes out, the day finishes.
+    const { dt, hours: [first, second], day, lake, firstRoundStarted, signalled, promote, withWorker } = race('day-finished', async (dayWorkflowId, release) => {
+      release.open();
+      await server.client.workflow.getHandle(dayWorkflowId).result();
+    });
+    await withWorker(async () => {
+      await promote(first);
+      await firstRoundStarted.opened;
+      const runOfFirst = (await day.describe()).runId;
+      expect((await promote(second)).hour).toBe(second);
+
+      const result = await day.result();
+      const runOfSecond = (await day.describe()).runId;
+      expect(signalled).toEqual([second]);
+      expect(runOfSecond).not.toBe(runOfFirst);
+      expect(result.hoursRead).toBe(2);
+      expect(lake.calls.promoteDay).toEqual([
+        { dt, workflowId: day.workflowId, runId: runOfFirst, hours: [first] },
+        { dt, workflowId: day.workflowId, runId: runOfSecond, hours: [first, second] },
+      ]);
+    });
+  });
+});
