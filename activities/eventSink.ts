@@ -27,6 +27,8 @@ export interface EventSinkOptions {
   readonly hotKeys?: HotKeyPolicy;
   /** Most messages one produce call carries. */
   readonly maxBatchMessages?: number;
+  /** Told of errors no caller waits for (closing a producer that failed); default: none kept. */
+  readonly onBackgroundError?: (what: string, err: unknown) => void;
 }
 
 interface OutgoingMessage {
@@ -162,7 +164,8 @@ export class EventSink {
           for (const p of batch) p.reject(err);
           const failed = this.producer;
           this.producer = this.newProducer();
-          await failed.close().catch(() => undefined);
+          // The batch's callers already have the produce error; a failure to close the old producer is reported aside.
+          await failed.close().catch((closeErr: unknown) => this.options.onBackgroundError?.('close failed producer', closeErr));
         }
       }
     } finally {

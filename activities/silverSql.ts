@@ -22,10 +22,11 @@ import {
   bronzeTableColumns,
   fastValidSql,
   hmacPads,
-  lateSql,
-  receiveOrderSql,
+  keptLedgerSql,
+  keptRelationSql,
   sessionsSql,
   userKeySql,
+  type KeptRelation,
 } from '../core/silverSql';
 import { HOUR_MS, parseHourKey } from '../core/time';
 import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
@@ -146,6 +147,81 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
   }
 }
 
+/** Loads the prior cursors, derives the sessions of the kept records without one, and writes the Silver file. */
+async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, input: SilverHourInput): Promise<void> {
+  // user_key once per user, not per event (most users have many events in an hour); every user of
+  // the hour's records, a superset of the kept ones, which spares a join.
+  await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
+  await loadPrior(connection, input.priorState);
+  const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.where} AND b.session_id IS NULL)`;
+  for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
+
+  const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
+    switch (column) {
+      case 'user_key':
+        return 'u.user_key';
+      case 'session_id':
+        return 'coalesce(b.session_id, d.session_id)';
+      case 'country':
+        return 'CASE WHEN b.fast THEN b.country ELSE v.country END';
+      default:
+        return `b."${column}"`;
+    }
+  });
+  // Row order within the file is not specified (sorting a million wide rows cost 0.5 s of 7).
+  await connection.run(
+    `COPY (SELECT ${silverColumns} FROM ${kept.from} JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
+      `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn ` +
+      `WHERE ${kept.where}) TO ${quoteLiteral(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+  );
+}
+
+const AD_EVENT_SQL = `event_type IN (${AD_EVENT_TYPES.map(quoteLiteral).join(', ')}) AND campaign_id IS NOT NULL`;
+
+/** Hourly Gold from the Silver file as written, so Gold counts what Silver holds. */
+async function writeGold(connection: DuckDBConnection, silverFile: string, goldFile: string): Promise<void> {
+  const impressions = "count_if(event_type = 'ad_impression')";
+  const clicks = "count_if(event_type = 'ad_click')";
+  const gold: Readonly<Record<string, string>> = {
+    campaign_id: 'campaign_id',
+    impressions,
+    clicks,
+    ctr: `CASE WHEN ${impressions} = 0 THEN NULL ELSE CAST(${clicks} AS DOUBLE) / ${impressions} END`,
+  };
+  await connection.run(
+    `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, gold)} FROM read_parquet(${quoteLiteral(silverFile)}) WHERE ${AD_EVENT_SQL} GROUP BY campaign_id ORDER BY campaign_id) ` +
+      `TO ${quoteLiteral(goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+  );
+}
+
+/**
+ * The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
+ * winners that were late; rows_out follows from them (checkLedger then holds rows_in = valid +
+ * rejected). And what the files hold, read back: the writes are checked, not the tables they came from.
+ */
+async function readFigures(connection: DuckDBConnection, kept: KeptRelation, input: SilverHourInput, rejected: number) {
+  const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(connection, keptLedgerSql(kept));
+  const silverFile = `read_parquet(${quoteLiteral(input.silverFile)})`;
+  const goldFile = `read_parquet(${quoteLiteral(input.goldFile)})`;
+  const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
+    connection,
+    `SELECT (SELECT count(*) FROM ${silverFile}), (SELECT count(*) FROM ${silverFile} WHERE ${AD_EVENT_SQL}), ` +
+      `(SELECT count(*) FROM ${goldFile}), (SELECT coalesce(sum(impressions + clicks), 0) FROM ${goldFile})`,
+  );
+  const ledger: Ledger = { rows_in: n(rowsIn), rows_out: n(valid) - n(duplicates) - n(lateWinners), duplicates: n(duplicates), rejected, late: n(lateWinners) };
+  return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted) };
+}
+
+/** The prior cursors with this hour's last session of each user laid over them. */
+async function readEndState(connection: DuckDBConnection, prior: SessionState): Promise<Map<string, SessionCursor>> {
+  const endState = new Map<string, SessionCursor>(prior);
+  const spans = await connection.runAndReadAll('SELECT user_key, last_ms, session_id, start_ms FROM session_spans WHERE is_last');
+  for (const [userKeyValue, lastMs, sessionId, startMsValue] of spans.getRows()) {
+    endState.set(String(userKeyValue), { lastEventMs: n(lastMs), sessionId: String(sessionId), sessionStartMs: n(startMsValue) });
+  }
+  return endState;
+}
+
 /** Builds Silver and hourly Gold of the hour as local Parquet files; see the module comment. */
 export async function buildSilverHour(input: SilverHourInput): Promise<SilverHourOutput> {
   if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
@@ -154,87 +230,11 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
   return withConnection(input.threads, async (connection) => {
     await loadBronze(connection, input.bronzeFiles, startMs, rules);
     const { rejections, checked } = await checkInJs(connection, hour, rules);
-
-    // Deduplication. Most event_ids have one copy: only the ids with several valid copies (the fast
-    // ones and those JS accepted) are looked at closely, and there the first received wins.
-    const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
-    const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn';
-    const isValid = '(b.fast OR v.rn IS NOT NULL)';
-    await connection.run(`CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${isValid} GROUP BY b.event_id HAVING count(*) > 1`);
-    await connection.run(
-      `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1 AS wins ` +
-        `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${isValid}`,
-    );
-    // The kept records: valid, not a losing copy, not late. A relation over bronze (alias b), not a table.
-    const keptFrom = `${judged} LEFT JOIN dup_copies dc ON dc.rn = b.rn`;
-    const keptWhere = `${isValid} AND coalesce(dc.wins, true) AND NOT ${late}`;
-    // user_key once per user, not per event (most users have many events in an hour); every user of
-    // the hour's records, a superset of the kept ones, which spares a join.
-    await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
-    await loadPrior(connection, input.priorState);
-    const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${keptFrom} JOIN users u ON u.user_id = b.user_id WHERE ${keptWhere} AND b.session_id IS NULL)`;
-    for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
-
-    const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
-      switch (column) {
-        case 'user_key':
-          return 'u.user_key';
-        case 'session_id':
-          return 'coalesce(b.session_id, d.session_id)';
-        case 'country':
-          return 'CASE WHEN b.fast THEN b.country ELSE v.country END';
-        default:
-          return `b."${column}"`;
-      }
-    });
-    // Row order within the file is not specified (sorting a million wide rows cost 0.5 s of 7).
-    await connection.run(
-      `COPY (SELECT ${silverColumns} FROM ${keptFrom} JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
-        `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn ` +
-        `WHERE ${keptWhere}) TO ${quoteLiteral(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
-    );
-    const silverFile = `read_parquet(${quoteLiteral(input.silverFile)})`;
-    const ad = `event_type IN (${AD_EVENT_TYPES.map(quoteLiteral).join(', ')}) AND campaign_id IS NOT NULL`;
-    const impressions = "count_if(event_type = 'ad_impression')";
-    const clicks = "count_if(event_type = 'ad_click')";
-    const gold: Readonly<Record<string, string>> = {
-      campaign_id: 'campaign_id',
-      impressions,
-      clicks,
-      ctr: `CASE WHEN ${impressions} = 0 THEN NULL ELSE CAST(${clicks} AS DOUBLE) / ${impressions} END`,
-    };
-    // Hourly Gold from the Silver file as written, so Gold counts what Silver holds.
-    await connection.run(
-      `COPY (SELECT ${storedColumnsSql(GOLD_CTR_HOURLY, gold)} FROM ${silverFile} WHERE ${ad} GROUP BY campaign_id ORDER BY campaign_id) ` +
-        `TO ${quoteLiteral(input.goldFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
-    );
-    // The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
-    // winners that were late. rows_out follows from them; checkLedger then holds rows_in = valid +
-    // rejected, and buildHour holds rows_out to the rows the Silver file holds.
-    const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(
-      connection,
-      `SELECT count(*), count(*) FILTER (WHERE ${isValid}), count(*) FILTER (WHERE ${isValid} AND NOT coalesce(dc.wins, true)), ` +
-        `count(*) FILTER (WHERE ${isValid} AND coalesce(dc.wins, true) AND ${late}) FROM ${keptFrom}`,
-    );
-    // What the files hold, read back: the writes are checked, not just the tables they came from.
-    const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
-      connection,
-      `SELECT (SELECT count(*) FROM ${silverFile}), (SELECT count(*) FROM ${silverFile} WHERE ${ad}), ` +
-        `(SELECT count(*) FROM read_parquet(${quoteLiteral(input.goldFile)})), (SELECT coalesce(sum(impressions + clicks), 0) FROM read_parquet(${quoteLiteral(input.goldFile)}))`,
-    );
-
-    const endState = new Map<string, SessionCursor>(input.priorState);
-    const spans = await connection.runAndReadAll('SELECT user_key, last_ms, session_id, start_ms FROM session_spans WHERE is_last');
-    for (const [userKeyValue, lastMs, sessionId, startMsValue] of spans.getRows()) {
-      endState.set(String(userKeyValue), { lastEventMs: n(lastMs), sessionId: String(sessionId), sessionStartMs: n(startMsValue) });
-    }
-    const ledger: Ledger = {
-      rows_in: n(rowsIn),
-      rows_out: n(valid) - n(duplicates) - n(lateWinners),
-      duplicates: n(duplicates),
-      rejected: rejections.length,
-      late: n(lateWinners),
-    };
-    return { hour, ledger, rejections, endState, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), checkedInJs: checked };
+    const kept = keptRelationSql(rules);
+    for (const statement of kept.statements) await connection.run(statement);
+    await writeSilver(connection, kept, input);
+    await writeGold(connection, input.silverFile, input.goldFile);
+    const figures = await readFigures(connection, kept, input, rejections.length);
+    return { hour, ...figures, rejections, endState: await readEndState(connection, input.priorState), checkedInJs: checked };
   });
 }

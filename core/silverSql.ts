@@ -228,3 +228,46 @@ SELECT user_key, g, last_ms, start_ms, coalesce(prior_id, ${derivedSessionIdSql(
 FROM spans`,
   ];
 }
+
+/**
+ * The records Silver keeps, as SQL over the `bronze` table (alias b) and the JS `verdicts` (alias v):
+ * `statements` create the duplicate tables; `from` and `where` then select the kept records.
+ * Deduplication: most event_ids have one copy, so only the ids with several valid copies (the fast
+ * ones and those JS accepted) are looked at closely, and there the first received wins.
+ */
+export interface KeptRelation {
+  readonly statements: readonly string[];
+  /** Valid (the fast check passed, or JS accepted it). */
+  readonly isValid: string;
+  /** Late beyond the allowed lateness (quarantined). */
+  readonly late: string;
+  /** A relation over bronze b, verdicts v and the duplicate copies dc (not a table). */
+  readonly from: string;
+  /** Valid, not a losing copy, not late. */
+  readonly where: string;
+}
+
+export function keptRelationSql(rules: LatenessRules): KeptRelation {
+  const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
+  const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn';
+  const isValid = '(b.fast OR v.rn IS NOT NULL)';
+  return {
+    statements: [
+      `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${isValid} GROUP BY b.event_id HAVING count(*) > 1`,
+      `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1 AS wins ` +
+        `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${isValid}`,
+    ],
+    isValid,
+    late,
+    from: `${judged} LEFT JOIN dup_copies dc ON dc.rn = b.rn`,
+    where: `${isValid} AND coalesce(dc.wins, true) AND NOT ${late}`,
+  };
+}
+
+/** One row: records of the hour, valid ones, losing copies among them, and late winners. */
+export function keptLedgerSql(kept: KeptRelation): string {
+  return (
+    `SELECT count(*), count(*) FILTER (WHERE ${kept.isValid}), count(*) FILTER (WHERE ${kept.isValid} AND NOT coalesce(dc.wins, true)), ` +
+    `count(*) FILTER (WHERE ${kept.isValid} AND coalesce(dc.wins, true) AND ${kept.late}) FROM ${kept.from}`
+  );
+}

@@ -22,7 +22,9 @@ import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { ensureSchema, SchemaRegistryClient, valueSubject } from '../activities/schemaRegistry';
 import { eventAvroType, eventSchemaText } from '../schemas/event';
 import { BodyError, checkBodyHeaders, readBody } from './httpBody';
+import { logLine } from './log';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
+import { redisErrorReporter } from './redisErrors';
 
 export interface CollectorDeps {
   readonly config: ClicklakeConfig;
@@ -54,166 +56,213 @@ export function matchApiKey(header: string | undefined, keys: readonly Buffer[])
 
 const RETRY_AFTER_KAFKA_SEC = 5;
 
-export function createCollectorServer(deps: CollectorDeps): http.Server {
-  const { config, metrics } = deps;
-  const keyDigests = config.collector.apiKeys.map(sha256);
-  const buckets = new Map<string, TokenBucketState>();
-  const budget = new InFlightBudget(config.collector.maxInFlightEvents);
-  const rateLimit = { ratePerSec: config.collector.ratePerKey, burst: config.collector.ratePerKey * 2 };
+type RouteAnswer = { status: number; body: unknown; headers?: Record<string, string>; text?: string };
 
-  async function postEvents(req: http.IncomingMessage): Promise<{ status: number; body: unknown }> {
-    const key = matchApiKey(req.headers.authorization, keyDigests);
-    if (!key) {
-      const detail = req.headers.authorization ? 'authorization: unknown API key' : 'authorization: missing "Bearer <api key>" header';
-      throw new HttpError(401, { error: 'unauthorized', detail }, { 'www-authenticate': 'Bearer' });
-    }
-    const keyId = key.toString('hex').slice(0, 12);
+/** What the steps of a request share: the deps and the admission state of the server. */
+interface CollectorState {
+  readonly deps: CollectorDeps;
+  readonly keyDigests: readonly Buffer[];
+  readonly buckets: Map<string, TokenBucketState>;
+  readonly budget: InFlightBudget;
+  readonly rateLimit: { readonly ratePerSec: number; readonly burst: number };
+}
 
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, checkBodyHeaders(req, MAX_BODY_BYTES), MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof BodyError) throw new HttpError(err.status, { error: err.error, detail: err.detail });
-      throw err;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw new HttpError(400, { error: 'bad_request', detail: `body: not valid JSON (${errorMessage(err)})` });
-    }
+/** The API key of the request (as its short digest id), or a 401. */
+function authenticate(req: http.IncomingMessage, keyDigests: readonly Buffer[]): string {
+  const key = matchApiKey(req.headers.authorization, keyDigests);
+  if (!key) {
+    const detail = req.headers.authorization ? 'authorization: unknown API key' : 'authorization: missing "Bearer <api key>" header';
+    throw new HttpError(401, { error: 'unauthorized', detail }, { 'www-authenticate': 'Bearer' });
+  }
+  return key.toString('hex').slice(0, 12);
+}
 
-    const receivedAt = deps.now();
-    const batch = validateBatch(body, defaultValidationContext(receivedAt));
-    if (!batch.ok) throw new HttpError(batch.status, { error: batch.status === 413 ? 'payload_too_large' : 'bad_request', detail: batch.error });
-    const total = batch.accepted.length + batch.rejected.length;
+/** The request body as JSON, or a 400/411/413/415 naming what is wrong. */
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, checkBodyHeaders(req, MAX_BODY_BYTES), MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyError) throw new HttpError(err.status, { error: err.error, detail: err.detail });
+    throw err;
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, { error: 'bad_request', detail: `body: not valid JSON (${errorMessage(err)})` });
+  }
+}
 
-    const taken = takeTokens(buckets.get(keyId), rateLimit, total, receivedAt);
-    buckets.set(keyId, taken.state);
-    if (!taken.admission.ok) {
-      throw new HttpError(
-        429,
-        { error: 'rate_limited', detail: `more than ${rateLimit.ratePerSec} events/s for this API key; retry after ${taken.admission.retryAfterSec} s` },
-        { 'retry-after': String(taken.admission.retryAfterSec) },
-      );
-    }
-    if (!budget.tryAcquire(total)) {
-      throw new HttpError(
-        503,
-        { error: 'overloaded', detail: `${budget.inFlight} events are waiting for Kafka; retry with the same event_ids` },
-        { 'retry-after': '1' },
-      );
-    }
-    metrics.inFlight.set(budget.inFlight);
-
-    const deadLetters: CollectorDeadLetter[] = batch.rejected.map((r: RejectedEvent) => ({
-      source: 'collector',
-      reason: 'invalid_event',
-      errors: r.errors,
-      index: r.index,
-      event_id: r.event_id ?? null,
-      received_time: receivedAt,
-      api_key_id: keyId,
-      event: (body as { events: unknown[] }).events[r.index],
-    }));
-    const publishing = deps.sink.publish(
-      batch.accepted.map((a) => a.event),
-      deadLetters,
+/** Takes `total` events from the key's token bucket (429) and from the in-flight budget (503). */
+function admit(state: CollectorState, keyId: string, total: number, receivedAt: number): void {
+  const taken = takeTokens(state.buckets.get(keyId), state.rateLimit, total, receivedAt);
+  state.buckets.set(keyId, taken.state);
+  if (!taken.admission.ok) {
+    throw new HttpError(
+      429,
+      { error: 'rate_limited', detail: `more than ${state.rateLimit.ratePerSec} events/s for this API key; retry after ${taken.admission.retryAfterSec} s` },
+      { 'retry-after': String(taken.admission.retryAfterSec) },
     );
-    // The budget is released when Kafka settles the produce call, not when the client is answered:
-    // a produce still retrying after a 503 keeps holding its share, which is what bounds memory.
-    void publishing
-      .catch(() => metrics.kafkaErrors.inc())
-      .finally(() => {
-        budget.release(total);
-        metrics.inFlight.set(budget.inFlight);
-      });
+  }
+  if (!state.budget.tryAcquire(total)) {
+    throw new HttpError(
+      503,
+      { error: 'overloaded', detail: `${state.budget.inFlight} events are waiting for Kafka; retry with the same event_ids` },
+      { 'retry-after': '1' },
+    );
+  }
+  state.deps.metrics.inFlight.set(state.budget.inFlight);
+}
 
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), config.collector.ackTimeoutMs);
+function deadLettersOf(rejected: readonly RejectedEvent[], body: unknown, keyId: string, receivedAt: number): CollectorDeadLetter[] {
+  return rejected.map((r) => ({
+    source: 'collector',
+    reason: 'invalid_event',
+    errors: r.errors,
+    index: r.index,
+    event_id: r.event_id ?? null,
+    received_time: receivedAt,
+    api_key_id: keyId,
+    event: (body as { events: unknown[] }).events[r.index],
+  }));
+}
+
+/**
+ * Hands the events to Kafka and waits for its acknowledgement, up to the answer deadline (503 past
+ * it or on a failure). The budget is released when Kafka settles the produce call, not when the
+ * client is answered: a produce still retrying after a 503 keeps holding its share, which is what
+ * bounds memory.
+ */
+async function publishWithin(state: CollectorState, publishing: Promise<void>, total: number): Promise<void> {
+  const { metrics, config } = state.deps;
+  void publishing
+    .catch(() => metrics.kafkaErrors.inc()) // counted here; the race below answers the client with the error
+    .finally(() => {
+      state.budget.release(total);
+      metrics.inFlight.set(state.budget.inFlight);
     });
-    let outcome: 'acked' | 'timeout';
-    try {
-      outcome = await Promise.race([publishing.then(() => 'acked' as const), deadline]);
-    } catch (err) {
-      throw new HttpError(
-        503,
-        { error: 'unavailable', detail: `Kafka did not acknowledge the events (${errorMessage(err)}); retry with the same event_ids` },
-        { 'retry-after': String(RETRY_AFTER_KAFKA_SEC) },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-    if (outcome === 'timeout') {
-      metrics.kafkaErrors.inc();
-      throw new HttpError(
-        503,
-        { error: 'unavailable', detail: `Kafka did not acknowledge within ${config.collector.ackTimeoutMs} ms; retry with the same event_ids` },
-        { 'retry-after': String(RETRY_AFTER_KAFKA_SEC) },
-      );
-    }
-
-    const quarantined = batch.accepted.filter((a) => a.quarantined).length;
-    metrics.events.inc({ outcome: 'accepted' }, batch.accepted.length - quarantined);
-    metrics.events.inc({ outcome: 'quarantined' }, quarantined);
-    metrics.events.inc({ outcome: 'rejected' }, batch.rejected.length);
-    return { status: 200, body: { accepted: batch.accepted.length, rejected: batch.rejected, quarantined } };
-  }
-
-  async function route(req: http.IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string>; text?: string }> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/v1/events') {
-      if (req.method !== 'POST') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use POST' }, { allow: 'POST' });
-      return postEvents(req);
-    }
-    if (path === '/v1/ctr/realtime' && deps.readCtr) {
-      if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use GET' }, { allow: 'GET' });
-      const query = new URL(req.url ?? '/', 'http://collector').searchParams;
-      const campaignId = query.get('campaign_id') ?? '';
-      if (campaignId === '' || campaignId.length > 128) {
-        throw new HttpError(400, { error: 'bad_request', detail: 'campaign_id: required, 1-128 characters' });
-      }
-      const minutesText = query.get('minutes') ?? String(DEFAULT_REALTIME_MINUTES);
-      const minutes = /^\d{1,5}$/.test(minutesText) ? Number(minutesText) : Number.NaN;
-      if (!(minutes >= 1 && minutes <= MAX_REALTIME_MINUTES)) {
-        throw new HttpError(400, { error: 'bad_request', detail: `minutes: must be a whole number from 1 to ${MAX_REALTIME_MINUTES}, got ${JSON.stringify(minutesText)}` });
-      }
-      return { status: 200, body: await deps.readCtr(campaignId, minutes) };
-    }
-    if (path === '/healthz') {
-      // The process answers, so 200; `degraded` says Kafka refused the last produce call (requests then
-      // get 503 and clients retry), which clears with the next call Kafka accepts.
-      const ready = deps.isReady();
-      return { status: 200, body: { status: ready ? 'ok' : 'degraded', kafka_last_produce_ok: ready, in_flight_events: budget.inFlight } };
-    }
-    if (path === '/metrics') {
-      return { status: 200, body: null, text: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType } };
-    }
-    throw new HttpError(404, { error: 'not_found', detail: `no route ${req.method} ${path}` });
-  }
-
-  return http.createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const routeLabel = ['/v1/events', '/v1/ctr/realtime', '/healthz', '/metrics'].includes((req.url ?? '').split('?')[0] ?? '') ? (req.url ?? '').split('?')[0]! : 'other';
-    const answer = (status: number, payload: string, headers: Record<string, string>): void => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(payload);
-      metrics.requests.inc({ route: routeLabel, code: String(status) });
-      metrics.requestDuration.observe({ route: routeLabel }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    route(req).then(
-      (r) => answer(r.status, r.text ?? JSON.stringify(r.body), r.headers ?? {}),
-      (err: unknown) => {
-        if (err instanceof HttpError) {
-          answer(err.status, JSON.stringify(err.body), err.headers);
-          return;
-        }
-        process.stderr.write(`${JSON.stringify({ msg: 'collector request failed', error: errorMessage(err) })}\n`);
-        answer(500, JSON.stringify({ error: 'internal', detail: 'the collector failed to handle the request; retry with the same event_ids' }), {});
-      },
-    );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), config.collector.ackTimeoutMs);
   });
+  let outcome: 'acked' | 'timeout';
+  try {
+    outcome = await Promise.race([publishing.then(() => 'acked' as const), deadline]);
+  } catch (err) {
+    throw new HttpError(
+      503,
+      { error: 'unavailable', detail: `Kafka did not acknowledge the events (${errorMessage(err)}); retry with the same event_ids` },
+      { 'retry-after': String(RETRY_AFTER_KAFKA_SEC) },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === 'timeout') {
+    metrics.kafkaErrors.inc();
+    throw new HttpError(
+      503,
+      { error: 'unavailable', detail: `Kafka did not acknowledge within ${config.collector.ackTimeoutMs} ms; retry with the same event_ids` },
+      { 'retry-after': String(RETRY_AFTER_KAFKA_SEC) },
+    );
+  }
+}
+
+/** POST /v1/events: authenticate, read, validate, admit, publish, answer (CONTRACT §2). */
+async function postEvents(state: CollectorState, req: http.IncomingMessage): Promise<RouteAnswer> {
+  const keyId = authenticate(req, state.keyDigests);
+  const body = await readJsonBody(req);
+  const receivedAt = state.deps.now();
+  const batch = validateBatch(body, defaultValidationContext(receivedAt));
+  if (!batch.ok) throw new HttpError(batch.status, { error: batch.status === 413 ? 'payload_too_large' : 'bad_request', detail: batch.error });
+  const total = batch.accepted.length + batch.rejected.length;
+  admit(state, keyId, total, receivedAt);
+  const publishing = state.deps.sink.publish(
+    batch.accepted.map((a) => a.event),
+    deadLettersOf(batch.rejected, body, keyId, receivedAt),
+  );
+  await publishWithin(state, publishing, total);
+
+  const { metrics } = state.deps;
+  const quarantined = batch.accepted.filter((a) => a.quarantined).length;
+  metrics.events.inc({ outcome: 'accepted' }, batch.accepted.length - quarantined);
+  metrics.events.inc({ outcome: 'quarantined' }, quarantined);
+  metrics.events.inc({ outcome: 'rejected' }, batch.rejected.length);
+  return { status: 200, body: { accepted: batch.accepted.length, rejected: batch.rejected, quarantined } };
+}
+
+/** GET /v1/ctr/realtime?campaign_id=&minutes= (CONTRACT §2). */
+async function getRealtimeCtr(req: http.IncomingMessage, readCtr: NonNullable<CollectorDeps['readCtr']>): Promise<RouteAnswer> {
+  if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use GET' }, { allow: 'GET' });
+  const query = new URL(req.url ?? '/', 'http://collector').searchParams;
+  const campaignId = query.get('campaign_id') ?? '';
+  if (campaignId === '' || campaignId.length > 128) {
+    throw new HttpError(400, { error: 'bad_request', detail: 'campaign_id: required, 1-128 characters' });
+  }
+  const minutesText = query.get('minutes') ?? String(DEFAULT_REALTIME_MINUTES);
+  const minutes = /^\d{1,5}$/.test(minutesText) ? Number(minutesText) : Number.NaN;
+  if (!(minutes >= 1 && minutes <= MAX_REALTIME_MINUTES)) {
+    throw new HttpError(400, { error: 'bad_request', detail: `minutes: must be a whole number from 1 to ${MAX_REALTIME_MINUTES}, got ${JSON.stringify(minutesText)}` });
+  }
+  return { status: 200, body: await readCtr(campaignId, minutes) };
+}
+
+async function route(state: CollectorState, req: http.IncomingMessage): Promise<RouteAnswer> {
+  const { deps, budget } = state;
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/v1/events') {
+    if (req.method !== 'POST') throw new HttpError(405, { error: 'method_not_allowed', detail: 'use POST' }, { allow: 'POST' });
+    return postEvents(state, req);
+  }
+  if (path === '/v1/ctr/realtime' && deps.readCtr) return getRealtimeCtr(req, deps.readCtr);
+  if (path === '/healthz') {
+    // The process answers, so 200; `degraded` says Kafka refused the last produce call (requests then
+    // get 503 and clients retry), which clears with the next call Kafka accepts.
+    const ready = deps.isReady();
+    return { status: 200, body: { status: ready ? 'ok' : 'degraded', kafka_last_produce_ok: ready, in_flight_events: budget.inFlight } };
+  }
+  if (path === '/metrics') {
+    return { status: 200, body: null, text: await deps.metrics.registry.metrics(), headers: { 'content-type': deps.metrics.registry.contentType } };
+  }
+  throw new HttpError(404, { error: 'not_found', detail: `no route ${req.method} ${path}` });
+}
+
+const ROUTE_LABELS: ReadonlySet<string> = new Set(['/v1/events', '/v1/ctr/realtime', '/healthz', '/metrics']);
+
+/** Answers one request: the route's answer, its HttpError, or a 500; counts and times it. */
+function handle(state: CollectorState, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const { metrics } = state.deps;
+  const started = process.hrtime.bigint();
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const routeLabel = ROUTE_LABELS.has(path) ? path : 'other';
+  const answer = (status: number, payload: string, headers: Record<string, string>): void => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(payload);
+    metrics.requests.inc({ route: routeLabel, code: String(status) });
+    metrics.requestDuration.observe({ route: routeLabel }, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  route(state, req).then(
+    (r) => answer(r.status, r.text ?? JSON.stringify(r.body), r.headers ?? {}),
+    (err: unknown) => {
+      if (err instanceof HttpError) {
+        answer(err.status, JSON.stringify(err.body), err.headers);
+        return;
+      }
+      logLine('collector request failed', { route: routeLabel, error: errorMessage(err) });
+      answer(500, JSON.stringify({ error: 'internal', detail: 'the collector failed to handle the request; retry with the same event_ids' }), {});
+    },
+  );
+}
+
+export function createCollectorServer(deps: CollectorDeps): http.Server {
+  const { config } = deps;
+  const state: CollectorState = {
+    deps,
+    keyDigests: config.collector.apiKeys.map(sha256),
+    buckets: new Map(),
+    budget: new InFlightBudget(config.collector.maxInFlightEvents),
+    rateLimit: { ratePerSec: config.collector.ratePerKey, burst: config.collector.ratePerKey * 2 },
+  };
+  return http.createServer((req, res) => handle(state, req, res));
 }
 
 /** Connects to Kafka and the registry, registers the event schema, and listens. */
@@ -230,17 +279,27 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     partitions,
     schemaId,
     avroType: eventAvroType(),
+    onBackgroundError: (what, err) => logLine('collector: kafka producer error', { what, error: errorMessage(err) }),
   });
-  const redis = createRedis(config.redis, { lazy: true });
-  redis.on('error', () => undefined); // reads answer 500 while Redis is down; the client reconnects by itself
   const metrics = createCollectorMetrics();
+  const redis = createRedis(config.redis, { lazy: true });
+  // Reads answer 500 while Redis is down and the client reconnects by itself; every error is counted,
+  // and logged at most once a minute per distinct message (a reconnect loop repeats it every second).
+  redis.on('error', redisErrorReporter(metrics, 'client', Date.now));
+  const driftReadFailed = redisErrorReporter(metrics, 'drift_read', Date.now);
   new Gauge({
     name: 'ctr_drift_events',
     help: 'Real-time CTR counts minus hourly Gold, summed over campaigns, for the last hour checked (expected 0)',
     labelNames: ['counter'] as const,
     registers: [metrics.registry],
     async collect() {
-      const drift = await readDrift(redis, config.ctr.keyPrefix, 'latest').catch(() => undefined);
+      let drift: Awaited<ReturnType<typeof readDrift>>;
+      try {
+        drift = await readDrift(redis, config.ctr.keyPrefix, 'latest');
+      } catch (err) {
+        driftReadFailed(err);
+        return; // the scrape still answers, without this gauge's samples
+      }
       if (drift === undefined) return;
       this.set({ counter: 'impressions' }, drift.impressions);
       this.set({ counter: 'clicks' }, drift.clicks);
@@ -261,7 +320,7 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     server.listen(config.collector.port, config.collector.host, resolve);
   });
   const address = server.address() as AddressInfo;
-  process.stderr.write(`${JSON.stringify({ msg: 'collector listening', address: `${address.address}:${address.port}`, schema_id: schemaId })}\n`);
+  logLine('collector listening', { address: `${address.address}:${address.port}`, schema_id: schemaId });
   return {
     server,
     close: async () => {

@@ -38,6 +38,12 @@ export function createCollectorMetrics() {
       help: 'Produce calls that failed or exceeded the answer deadline',
       registers: [registry],
     }),
+    redisErrors: new Counter({
+      name: 'collector_redis_errors_total',
+      help: 'Errors from Redis by operation: client (the connection: refused, lost, reconnecting), drift_read (the ctr_drift_events gauge could not read)',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Builds Silver and hourly Gold of an hour under the run's version, unpublished, in four steps:
+ * download the hour's Bronze, run the DuckDB build (activities/silverSql.ts), check what was written
+ * against the ledgers (core/promotionChecks.ts: a failed check fails the run at once, FAILED),
+ * upload the version; and say whether the next, published hour must be sessionized again.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { log } from '@temporalio/activity';
+import * as path from 'node:path';
+import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS } from '../../core/lakeTables';
+import { checkHourBuild } from '../../core/promotionChecks';
+import { nextHourSessionsChanged, sessionStateToJson, type SessionCursor } from '../../core/silver';
+import { HOUR_MS, hourKey, parseHourKey } from '../../core/time';
+import { publishedLocation } from '../lake';
+import { uploadFile } from '../parquet';
+import { buildSilverHour } from '../silverSql';
+import { withTempDir } from '../tempDir';
+import type { HourResult, RunIdentity } from '../promote';
+import { downloadBronze, heartbeating, PART, priorSessions, publishedSessions, SESSIONS, type Lake } from './lake';
+
+/** Uploads the version's Silver file, its session state and the Gold file; returns their locations. */
+async function uploadVersion(lake: Lake, hour: string, version: string, files: { silver: string; gold: string }, endState: Map<string, SessionCursor>) {
+  const { dt, hr } = parseHourKey(hour);
+  const silverPrefix = partitionPrefix(SILVER_EVENTS, { dt, hr }, version);
+  await uploadFile(lake.s3, lake.bucket, `${silverPrefix}${PART}`, files.silver);
+  await lake.s3.send(new PutObjectCommand({ Bucket: lake.bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(endState)) }));
+  const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, { dt, hr }, version);
+  await uploadFile(lake.s3, lake.bucket, `${goldPrefix}${PART}`, files.gold);
+  return { silverLocation: `s3://${lake.bucket}/${silverPrefix}`, goldLocation: `s3://${lake.bucket}/${goldPrefix}` };
+}
+
+/**
+ * The next hour's derived sessions start from this hour's end state: if the new state changes what
+ * reaches the next hour, and that hour is published, it must be sessionized again.
+ */
+async function nextHourStale(lake: Lake, hour: string, endState: Map<string, SessionCursor>): Promise<boolean> {
+  const next = parseHourKey(hourKey(parseHourKey(hour).startMs + HOUR_MS));
+  const before = (await publishedSessions(lake, hour)) ?? new Map<string, SessionCursor>();
+  if (!nextHourSessionsChanged(before, endState, next.startMs)) return false;
+  return (await publishedLocation(lake.s3, lake.bucket, SILVER_EVENTS, { dt: next.dt, hr: next.hr })) !== undefined;
+}
+
+export async function buildHour(lake: Lake, hmacKey: string, input: { hour: string } & RunIdentity): Promise<HourResult> {
+  const { key: hour } = parseHourKey(input.hour);
+  return withTempDir(`clicklake-promote-${hour}-`, async (dir) => {
+    const bronze = await downloadBronze(lake, hour, dir);
+    const files = { silver: path.join(dir, 'silver.parquet'), gold: path.join(dir, 'gold.parquet') };
+    const priorState = await priorSessions(lake, hour);
+    const built = await heartbeating({ hour, step: 'duckdb' }, () =>
+      buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey, silverFile: files.silver, goldFile: files.gold }),
+    );
+    const ledgers = checkHourBuild(hour, { ...built, manifestRows: bronze.manifestRows });
+    for (const rejection of built.rejections.slice(0, 20)) {
+      log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
+    }
+    const locations = await uploadVersion(lake, hour, input.version, files, built.endState);
+    return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState) };
+  });
+}
