@@ -1,5 +1,8 @@
 /** Reading exact offset ranges of a topic, so tests compare what a run wrote with a ground truth. */
 import type { Kafka } from 'kafkajs';
+import type { SchemaRegistryClient } from '../../activities/schemaRegistry';
+import { unframe } from '../../core/wireFormat';
+import type { EventRecord } from '../../schemas/eventRecord';
 import { uniqueName } from './stack';
 
 export type Offsets = Map<number, bigint>;
@@ -56,4 +59,23 @@ export async function readRange(kafka: Kafka, topic: string, from: Offsets, to: 
     await consumer.disconnect();
   }
   return out.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+}
+
+/** The events of [from, to) of an events topic, decoded with their writer schemas; unframed records left out. */
+export async function readEvents(kafka: Kafka, registry: SchemaRegistryClient, topic: string, from: Offsets, to: Offsets): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  for (const m of await readRange(kafka, topic, from, to)) {
+    const framed = unframe(m.value);
+    if (framed.ok) events.push((await registry.writerType(framed.schemaId)).fromBuffer(framed.body) as EventRecord);
+  }
+  return events;
+}
+
+/** How many copies of each event_id starting with `prefix` the topic holds past `from`. */
+export async function eventIdCopies(kafka: Kafka, registry: SchemaRegistryClient, topic: string, from: Offsets, prefix: string): Promise<Map<string, number>> {
+  const copies = new Map<string, number>();
+  for (const event of await readEvents(kafka, registry, topic, from, await endOffsets(kafka, topic))) {
+    if (event.event_id.startsWith(prefix)) copies.set(event.event_id, (copies.get(event.event_id) ?? 0) + 1);
+  }
+  return copies;
 }
