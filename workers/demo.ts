@@ -1,7 +1,8 @@
 /**
  * `clicklake demo`, the main job: brings the stack up, sends realistic traffic (with late, too-late,
- * duplicate and malformed events) through the collector, and shows what happened and where to look.
- * Each later stage of the pipeline adds its step here.
+ * duplicate and malformed events) through the collector, promotes what it touched, checks Gold
+ * against the truth, and shows what happened and where to look. Each later stage of the pipeline
+ * adds its step to runDemo.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +10,8 @@ import type { ClicklakeConfig } from '../core/config';
 import { layoutOf } from '../infra/layout';
 import type { StackStatus } from '../infra/stack';
 import type { HourResult } from '../activities/promote';
-import { hourKey } from '../core/time';
-import { generate, writeTruth, type GenerateSummary } from './generate';
+import { daysOf, hoursToPromote, topCampaigns, type CampaignTotal } from '../core/demo';
+import { generate, writeTruth, type GenerateOptions, type GenerateSummary } from './generate';
 import { comparableTables, findQuietWindow, newIdScope, runPromoteDay, runPromoteHour, verifyGold } from './lakeCommands';
 
 export interface DemoReport {
@@ -18,7 +19,7 @@ export interface DemoReport {
   readonly traffic: GenerateSummary;
   readonly truthFile: string;
   readonly truth: { readonly events: number; readonly duplicates: number; readonly quarantined: number; readonly counted: number };
-  readonly topCampaigns: ReadonlyArray<{ campaign_id: string; impressions: number; clicks: number; ctr: number | null }>;
+  readonly topCampaigns: readonly CampaignTotal[];
   readonly day: string;
   /** The day held no other traffic: every Gold table was compared (else those the id scope isolates). */
   readonly quietDay: boolean;
@@ -27,75 +28,81 @@ export interface DemoReport {
   readonly links: Readonly<Record<string, string>>;
 }
 
-export async function runDemo(
-  config: ClicklakeConfig,
-  status: StackStatus,
-  options: { ratePerSec: number; durationSec: number },
-  progress: (message: string) => void,
-): Promise<DemoReport> {
+/** The demo's traffic: 5% late, 1% too late, 3% duplicates, 2% malformed, its ids in a scope of their own. */
+function demoTraffic(options: DemoOptions, eventTimeShiftMs: number): GenerateOptions {
+  return {
+    ratePerSec: options.ratePerSec,
+    durationSec: options.durationSec,
+    batchSize: 500,
+    concurrency: 4,
+    gzip: true,
+    eventTimeShiftMs,
+    traffic: {
+      idScope: newIdScope(),
+      seed: Date.now() % 2_147_483_647,
+      campaigns: 50,
+      users: 5000,
+      titles: 200,
+      lateFraction: 0.05,
+      tooLateFraction: 0.01,
+      duplicateFraction: 0.03,
+      malformedFraction: 0.02,
+    },
+  };
+}
+
+/** A fresh truth file under `<state>/demo/`. */
+function newTruthFile(config: ClicklakeConfig): string {
   const dir = path.join(layoutOf(config.paths).stateDir, 'demo');
   fs.mkdirSync(dir, { recursive: true });
-  const truthFile = path.join(dir, `truth-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
+  return path.join(dir, `truth-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
+}
 
-  // The traffic is replayed into a recent day (event times shifted back, as a client sending a
-  // backlog does), a quiet one when the lake has one, so every Gold table can be checked exactly;
-  // its campaign and title ids carry a scope of their own, so on a busy day those tables still can.
-  const now = Date.now();
-  const quiet = await findQuietWindow(config, now);
-  const shift = quiet.targetMs - now;
-  const day = new Date(quiet.targetMs).toISOString().slice(0, 10);
-  progress(`sending ${options.ratePerSec} events/s for ${options.durationSec} s through the collector into ${day} (5% late, 1% too late, 3% duplicates, 2% malformed)`);
-  const result = await generate(
-    config.collector,
-    {
-      ratePerSec: options.ratePerSec,
-      durationSec: options.durationSec,
-      batchSize: 500,
-      concurrency: 4,
-      gzip: true,
-      eventTimeShiftMs: shift,
-      traffic: {
-        idScope: newIdScope(),
-        seed: Date.now() % 2_147_483_647,
-        campaigns: 50,
-        users: 5000,
-        titles: 200,
-        lateFraction: 0.05,
-        tooLateFraction: 0.01,
-        duplicateFraction: 0.03,
-        malformedFraction: 0.02,
-      },
-    },
-    undefined,
-  );
-  const truth = writeTruth(truthFile, result);
-
-  // Campaign totals over every hour the traffic touched, busiest first.
-  const totals = new Map<string, { impressions: number; clicks: number }>();
-  for (const row of truth.tables.ctr_hourly) {
-    const t = totals.get(row.campaign_id) ?? { impressions: 0, clicks: 0 };
-    t.impressions += row.impressions;
-    t.clicks += row.clicks;
-    totals.set(row.campaign_id, t);
-  }
-  const topCampaigns = [...totals]
-    .sort((a, b) => b[1].impressions - a[1].impressions || a[0].localeCompare(b[0]))
-    .slice(0, 5)
-    .map(([campaign_id, t]) => ({ campaign_id, ...t, ctr: t.impressions === 0 ? null : t.clicks / t.impressions }));
-
-  const hourKeys = [...new Set(result.accepted.filter((e) => e.quarantine_reason === null).map((e) => hourKey(e.event_time)))].sort();
+/** Promotes every hour the traffic touched, then each of their days, through Temporal. */
+async function promoteAll(config: ClicklakeConfig, hourKeys: readonly string[], progress: (message: string) => void): Promise<HourResult[]> {
   const hours: HourResult[] = [];
   for (const hour of hourKeys) {
     progress(`promoting ${hour} (Temporal workflow promote-hour-${hour})`);
     hours.push(await runPromoteHour(config, hour));
   }
-  for (const dt of [...new Set(hourKeys.map((h) => h.slice(0, 10)))]) {
+  for (const dt of daysOf(hourKeys)) {
     progress(`promoting day ${dt} (daily Gold)`);
     await runPromoteDay(config, dt);
   }
+  return hours;
+}
+
+function demoLinks(config: ClicklakeConfig): DemoReport['links'] {
+  return {
+    temporal_ui: config.temporal.uiUrl,
+    presto_ui: `${config.presto.url}/ui/`,
+    s3_console: `http://${config.s3.host}:${config.s3.consolePort}`,
+    collector_metrics: `${config.collector.url}/metrics`,
+  };
+}
+
+export interface DemoOptions {
+  readonly ratePerSec: number;
+  readonly durationSec: number;
+}
+
+/**
+ * Sends the traffic, promotes what it touched and compares Gold with its truth. The traffic is
+ * replayed into a recent day (event times shifted back, as a client sending a backlog does), a quiet
+ * one when the lake has one, so every Gold table can be checked exactly; its campaign and title ids
+ * carry a scope of their own, so on a busy day those tables still can.
+ */
+export async function runDemo(config: ClicklakeConfig, status: StackStatus, options: DemoOptions, progress: (message: string) => void): Promise<DemoReport> {
+  const truthFile = newTruthFile(config);
+  const now = Date.now();
+  const quiet = await findQuietWindow(config, now);
+  const day = new Date(quiet.targetMs).toISOString().slice(0, 10);
+  progress(`sending ${options.ratePerSec} events/s for ${options.durationSec} s through the collector into ${day} (5% late, 1% too late, 3% duplicates, 2% malformed)`);
+  const result = await generate(config.collector, demoTraffic(options, quiet.targetMs - now), undefined);
+  const truth = writeTruth(truthFile, result);
+  const hours = await promoteAll(config, hoursToPromote(result.accepted), progress);
   // Daily tables are compared only when the whole day held nothing but this traffic.
   const verify = await verifyGold(config, truthFile, comparableTables(quiet));
-
   return {
     day,
     quietDay: quiet.wholeDay,
@@ -105,13 +112,8 @@ export async function runDemo(
     traffic: result.summary,
     truthFile,
     truth: truth.stats,
-    topCampaigns,
-    links: {
-      temporal_ui: config.temporal.uiUrl,
-      presto_ui: `${config.presto.url}/ui/`,
-      s3_console: `http://${config.s3.host}:${config.s3.consolePort}`,
-      collector_metrics: `${config.collector.url}/metrics`,
-    },
+    topCampaigns: topCampaigns(truth.tables.ctr_hourly),
+    links: demoLinks(config),
   };
 }
 

@@ -23,11 +23,11 @@ export interface HourReport {
   readonly rows_in: number | null;
   readonly rows_out: number | null;
   readonly last_run: string | null;
+  readonly drift: Pick<CtrDrift, 'impressions' | 'clicks'> | null;
   /** The version the latest audited run wrote. */
   readonly version: string | null;
   /** Why the latest run failed (FAILED only). */
   readonly error: string | null;
-  readonly drift: Pick<CtrDrift, 'impressions' | 'clicks'> | null;
 }
 
 export interface StatusReport {
@@ -132,8 +132,16 @@ export async function lakeStatus(config: ClicklakeConfig, nowMs: number, lookbac
       const fresh = hourFreshness(facts, nowMs);
       if (fresh === null) continue;
       const drift = await readDrift(redis, config.ctr.keyPrefix, hour);
-      const { state, ...rest } = fresh;
-      hours.push({ ...rest, status: state, drift: drift ? { impressions: drift.impressions, clicks: drift.clicks } : null });
+      hours.push({
+        hour,
+        status: fresh.state,
+        rows_in: fresh.rows_in,
+        rows_out: fresh.rows_out,
+        last_run: fresh.last_run,
+        drift: drift ? { impressions: drift.impressions, clicks: drift.clicks } : null,
+        version: fresh.version,
+        error: fresh.error,
+      });
     }
     return { as_of: new Date(nowMs).toISOString(), lag, schedules, hours };
   } finally {

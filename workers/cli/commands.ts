@@ -1,0 +1,28 @@
+/**
+ * Every command of `clicklake`, in the order help lists them. A new command is a new file under
+ * workers/cli/ and one line here.
+ */
+import type { CliCommand } from './command';
+import { ctrCommand } from './ctr';
+import { demoCommand } from './demo';
+import { generateCommand } from './generate';
+import { helpCommand } from './help';
+import { promoteCommand } from './promote';
+import { queryCommand } from './query';
+import { stackDownCommand, stackStatusCommand, stackUpCommand } from './stack';
+import { statusCommand } from './status';
+import { verifyCommand } from './verify';
+
+export const COMMANDS: readonly CliCommand[] = [
+  stackUpCommand,
+  stackDownCommand,
+  stackStatusCommand,
+  demoCommand,
+  generateCommand,
+  statusCommand,
+  promoteCommand,
+  ctrCommand,
+  queryCommand,
+  verifyCommand,
+  helpCommand,
+];
