@@ -8,9 +8,9 @@
  */
 import { promoteDayWorkflowId, type promoteDay } from '../../workflows/promoteDay';
 import { promoteHour, promoteHourWorkflowId } from '../../workflows/promoteHour';
-import { freshDays, gate, lakeAttribute, uniqueTaskQueue, workflowTestServer, type Gate } from '../support/temporalTest';
+import { freshDays, lakeAttribute, uniqueTaskQueue, workflowTestServer } from '../support/temporalTest';
 import type { DaySignalHook } from './hooks/beforeDaySignal';
-import { ROWS_PER_HOUR, standInLake } from './lakeStandIns';
+import { holdFirstCall, ROWS_PER_HOUR, standInLake, type Hold } from './lakeStandIns';
 
 jest.setTimeout(60_000);
 
@@ -18,26 +18,19 @@ const server = workflowTestServer([require.resolve('./hooks/beforeDaySignal')]);
 const nextDay = freshDays();
 
 /**
- * Two hours of a fresh day; a stand-in lake whose first round of the day's recomputation says when it
- * has read the published hours and then waits for `release`; the hours the interceptor saw being
- * signalled, each after `beforeSignal` returned.
+ * Two hours of a fresh day; a stand-in lake whose first round of the day's recomputation is held
+ * once it has read the published hours; the hours the interceptor saw being signalled, each after
+ * `beforeSignal` returned.
  */
-function race(name: string, beforeSignal: (dayWorkflowId: string, release: Gate) => Promise<void>) {
+function race(name: string, beforeSignal: (dayWorkflowId: string, firstRound: Hold) => Promise<void>) {
   const dt = nextDay();
-  const firstRoundStarted = gate();
-  const release = gate();
-  const lake = standInLake({
-    dayGate: async (_dt, round) => {
-      if (round !== 1) return;
-      firstRoundStarted.open();
-      await release.opened;
-    },
-  });
+  const firstRound = holdFirstCall();
+  const lake = standInLake({ dayGate: (_dt, round) => firstRound.wait(round) });
   const signalled: string[] = [];
   const hook: DaySignalHook = {
     beforeDaySignal: async ({ workflowId, hour }) => {
       signalled.push(hour);
-      await beforeSignal(workflowId, release);
+      await beforeSignal(workflowId, firstRound);
     },
   };
   const taskQueue = uniqueTaskQueue(name);
@@ -46,8 +39,7 @@ function race(name: string, beforeSignal: (dayWorkflowId: string, release: Gate)
     hours: [`${dt}T03`, `${dt}T04`] as const,
     day: server.client.workflow.getHandle<typeof promoteDay>(promoteDayWorkflowId(dt)),
     lake,
-    firstRoundStarted,
-    release,
+    firstRound,
     signalled,
     promote: (hour: string) => server.client.workflow.execute(promoteHour, { taskQueue, workflowId: promoteHourWorkflowId(hour), args: [{ hour }] }),
     withWorker: <T>(body: () => Promise<T>) => server.withWorker(taskQueue, { ...lake.activities, ...hook }, body),
@@ -56,12 +48,12 @@ function race(name: string, beforeSignal: (dayWorkflowId: string, release: Gate)
 
 describe('an hour published while the day is being recomputed', () => {
   it('signals the running promoteDay, which runs another round that includes the hour', async () => {
-    const { dt, hours: [first, second], day, lake, firstRoundStarted, release, signalled, promote, withWorker } = race('day-signal', async () => {});
+    const { dt, hours: [first, second], day, lake, firstRound, signalled, promote, withWorker } = race('day-signal', async () => {});
     await withWorker(async () => {
       await promote(first);
-      await firstRoundStarted.opened; // the day read [first] and is held
+      await firstRound.started; // the day read [first] and is held
       await promote(second); // could not start the day: signalled it
-      release.open();
+      firstRound.release();
 
       const result = await day.result();
       expect(signalled).toEqual([second]);
@@ -79,13 +71,13 @@ describe('an hour published while the day is being recomputed', () => {
 describe('the running promoteDay finishing between the start attempt and the signal', () => {
   it('makes promoteHour start the day again, and that run includes the hour', async () => {
     // The start attempt has failed (the day is running); before the signal goes out, the day finishes.
-    const { dt, hours: [first, second], day, lake, firstRoundStarted, signalled, promote, withWorker } = race('day-finished', async (dayWorkflowId, release) => {
-      release.open();
+    const { dt, hours: [first, second], day, lake, firstRound, signalled, promote, withWorker } = race('day-finished', async (dayWorkflowId, held) => {
+      held.release();
       await server.client.workflow.getHandle(dayWorkflowId).result();
     });
     await withWorker(async () => {
       await promote(first);
-      await firstRoundStarted.opened;
+      await firstRound.started;
       const runOfFirst = (await day.describe()).runId;
       expect((await promote(second)).hour).toBe(second);
 

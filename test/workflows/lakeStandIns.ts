@@ -8,6 +8,7 @@ import type { BronzeActivities } from '../../activities/bronze';
 import type { DriftActivities } from '../../activities/drift';
 import type { DayResult, HourResult, PromoteActivities } from '../../activities/promote';
 import { parseHourKey } from '../../core/time';
+import { gate } from '../support/temporalTest';
 
 /** Rows every stand-in hour holds (Silver rows_in = rows_out, nothing dropped). */
 export const ROWS_PER_HOUR = 10;
@@ -15,12 +16,37 @@ export const ROWS_PER_HOUR = 10;
 export interface LakeHooks {
   /** Thrown by buildHour on this (1-based) attempt of the hour, if given. */
   buildError?(hour: string, attempt: number): Error | undefined;
+  /** Awaited by buildHour once it started (it has read the previous hour's state); call = its call number for the hour, from 1. */
+  buildGate?(hour: string, call: number): Promise<void>;
   /** What buildHour says about the next hour's sessions (default false). */
   nextHourStale?(hour: string): boolean;
   /** Awaited by promoteDay after it read the published hours (round = its call number for the day, from 1). */
   dayGate?(dt: string, round: number): Promise<void>;
   /** Thrown by promoteDay on this (1-based) attempt, if given. */
   dayError?(dt: string, attempt: number): Error | undefined;
+}
+
+/** Holds the first call of a stand-in at a gate: it says it started, then waits for the test's release. */
+export interface Hold {
+  /** Resolves once the first call reached the hold. */
+  readonly started: Promise<void>;
+  release(): void;
+  /** For a gate hook: holds call 1, lets every later call through. */
+  wait(call: number): Promise<void>;
+}
+
+export function holdFirstCall(): Hold {
+  const started = gate();
+  const released = gate();
+  return {
+    started: started.opened,
+    release: released.open,
+    async wait(call) {
+      if (call !== 1) return;
+      started.open();
+      await released.opened;
+    },
+  };
 }
 
 export interface DayCall {
@@ -55,6 +81,7 @@ export function standInLake(hooks: LakeHooks = {}): StandInLake {
   const promote = {
     async buildHour(input) {
       calls.buildHour.push(input.hour);
+      await hooks.buildGate?.(input.hour, calls.buildHour.filter((hour) => hour === input.hour).length);
       const error = hooks.buildError?.(input.hour, Context.current().info.attempt);
       if (error) throw error;
       return {
