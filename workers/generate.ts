@@ -1,7 +1,8 @@
 /**
  * `clicklake generate`: synthetic traffic from the seeded model (core/generator.ts) sent through the
  * collector at a target rate. 429 and 503 answers are retried after their Retry-After with the very
- * same events (same event_ids), as a real SDK must. With `--truth`, the expected Gold rows are
+ * same events (same event_ids), as a real SDK must, a bounded number of times (DEFAULT_SEND_RETRY):
+ * a batch still refused then fails the run, naming the cause and the counts. With `--truth`, the expected Gold rows are
  * computed from the sent events CONTRACT §1 accepts, judged by core/truthRules (never by the
  * collector's validation, which the comparison checks), deduplicated by event_id.
  */
@@ -149,6 +150,25 @@ function runFailure(failed: SendFailures, summary: GenerateSummary): Error {
   return failed.first instanceof BadInputError ? new BadInputError(message) : new ServiceUnavailableError('collector', message, failed.first);
 }
 
+function summaryOf(
+  traffic: TrafficOptions,
+  sent: number,
+  stats: Pick<GenerateSummary, 'accepted' | 'rejected' | 'quarantined' | 'retries' | 'requests'>,
+  failed: SendFailures,
+  durationSec: number,
+): GenerateSummary {
+  return {
+    seed: traffic.seed,
+    ...(traffic.idScope === undefined ? {} : { idScope: traffic.idScope }),
+    sent,
+    ...stats,
+    failedBatches: failed.batches,
+    failedEvents: failed.events,
+    durationSec: Math.round(durationSec * 100) / 100,
+    eventsPerSec: Math.round(sent / Math.max(durationSec, 0.001)),
+  };
+}
+
 function progressLine(done: number, total: number, s: { accepted: number; rejected: number; retries: number }, elapsedSec: number): string {
   const width = 30;
   const filled = total === 0 ? width : Math.round((done / total) * width);
@@ -226,17 +246,7 @@ export async function generate(
   }
   await Promise.all(inFlight);
 
-  const durationSec = (Date.now() - started) / 1000;
-  const summary: GenerateSummary = {
-    seed: options.traffic.seed,
-    ...(options.traffic.idScope === undefined ? {} : { idScope: options.traffic.idScope }),
-    sent: done,
-    ...stats,
-    failedBatches: failed.batches,
-    failedEvents: failed.events,
-    durationSec: Math.round(durationSec * 100) / 100,
-    eventsPerSec: Math.round(done / Math.max(durationSec, 0.001)),
-  };
+  const summary = summaryOf(options.traffic, done, stats, failed, (Date.now() - started) / 1000);
   if (failed.batches > 0) throw runFailure(failed, summary);
   return {
     summary,
