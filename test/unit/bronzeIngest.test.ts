@@ -3,6 +3,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { BronzeDecoder } from '../../activities/bronze/decode';
 import { runIngest } from '../../activities/bronze/ingest';
 import type { StepLog } from '../../activities/bronze/types';
+import { watchUnhandledRejections } from '../support/unhandledRejections';
 
 /**
  * A Kafka stand-in: the consumer hands one batch to eachBatch, then (as a rebalance would) fires
@@ -29,11 +30,7 @@ function kafkaWithOneBatchThenRebalance(): Kafka {
 
 describe('Bronze ingest run', () => {
   it('fails with the S3 error of the flush a rebalance started, instead of an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     try {
       const s3Down = new Error('PutObject: connect ECONNREFUSED 127.0.0.1:9000');
       const s3 = {
@@ -57,10 +54,10 @@ describe('Bronze ingest run', () => {
         (err: unknown) => err,
       );
       expect(outcome).toBe(s3Down);
-      expect(unhandled).toEqual([]);
+      expect(unhandled.seen).toEqual([]);
       expect(logs).toEqual(['bronze ingest: start', 'bronze ingest: a step failed; the activity fails with its error', 'bronze ingest: stop']);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 });

@@ -2,6 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { BronzeManifest } from '../../core/bronze';
 import { IngestSession, type IngestSessionDeps } from '../../activities/bronze/session';
 import type { StepLog } from '../../activities/bronze/types';
+import { watchUnhandledRejections } from '../support/unhandledRejections';
 
 function message(offset: number): KafkaMessage {
   return { offset: String(offset), key: null, value: null, timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
@@ -61,17 +62,11 @@ async function settle(): Promise<void> {
 }
 
 describe('Bronze ingest session', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
+  let unhandled: ReturnType<typeof watchUnhandledRejections>;
   beforeEach(() => {
-    unhandled.length = 0;
-    process.on('unhandledRejection', onUnhandled);
+    unhandled = watchUnhandledRejections();
   });
-  afterEach(() => {
-    process.off('unhandledRejection', onUnhandled);
-  });
+  afterEach(() => unhandled.stop());
 
   it('writes a due buffer, commits past it and logs the object without event contents', async () => {
     const { session, recorded } = sessionWith();
@@ -94,7 +89,7 @@ describe('Bronze ingest session', () => {
     await session.accept(0, [message(0), message(1)]);
     session.onRebalance();
     await settle();
-    expect(unhandled).toEqual([]);
+    expect(unhandled.seen).toEqual([]);
     expect(session.failed).toEqual({ error: s3Down });
     expect(() => session.throwIfFailed()).toThrow(s3Down);
     expect(recorded.commits).toEqual([]);
@@ -118,7 +113,7 @@ describe('Bronze ingest session', () => {
     await expect(session.flushDue(true)).rejects.toThrow('S3 down');
     expect(calls).toBe(1);
     expect(recorded.commits).toEqual([]);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.seen).toEqual([]);
   });
 
   it('adopts a range an earlier attempt wrote, commits past it and writes only the rest', async () => {

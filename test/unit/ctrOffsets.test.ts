@@ -1,5 +1,6 @@
 import { onAssigned } from '../../activities/ctr/offsets';
 import { newProgress, type CtrRun } from '../../activities/ctr/run';
+import { watchUnhandledRejections } from '../support/unhandledRejections';
 
 /** A run whose Redis refuses every read and whose consumer records its seeks. */
 function runWithRedisDown(): { run: CtrRun; logs: Array<[string, Record<string, unknown>]>; seeks: Array<[number, string]> } {
@@ -19,20 +20,16 @@ function runWithRedisDown(): { run: CtrRun; logs: Array<[string, Record<string, 
 
 describe('CTR consumer: resuming on assignment', () => {
   it('seeks after the applied offset at once, and a failed read of the stored offsets is logged, never an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     try {
       const { run, logs, seeks } = runWithRedisDown();
       onAssigned(run, [1, 2]);
       for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
       expect(seeks).toEqual([[1, '42']]);
       expect(logs).toEqual([['ctr consumer: could not read the stored offsets', { partitions: [1, 2], error: 'connect ECONNREFUSED 127.0.0.1:6380' }]]);
-      expect(unhandled).toEqual([]);
+      expect(unhandled.seen).toEqual([]);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 });
