@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { InvariantViolationError, ServiceUnavailableError } from '../../core/errors';
+import { ConfigError, InvariantViolationError, ServiceUnavailableError } from '../../core/errors';
 import { promoteDay, promoteDayWorkflowId } from '../../workflows/promoteDay';
 import { promoteHour, promoteHourStateQuery, promoteHourWorkflowId } from '../../workflows/promoteHour';
 import { freshDays, lakeAttribute, neverStarted, uniqueTaskQueue, workflowTestServer } from '../support/temporalTest';
@@ -76,6 +76,46 @@ describe('promoteHour with an infrastructure error in buildHour', () => {
       expect(description.typedSearchAttributes.get(lakeAttribute('LakeStatus'))).toBe('READY');
       expect(description.typedSearchAttributes.get(lakeAttribute('LakeRowsIn'))).toBe(ROWS_PER_HOUR);
       expect(await handle.query(promoteHourStateQuery)).toMatchObject({ status: 'READY', result: { hour } });
+    });
+  });
+});
+
+describe('promoteHour whose failed run cannot be recorded', () => {
+  it('still fails with the invariant as its reason, not the audit error', async () => {
+    const hour = `${nextDay()}T17`;
+    const message = `silver ${hour}: read 7 Bronze records of the hour, the manifests say 8`;
+    const lake = standInLake({
+      buildError: () => new InvariantViolationError(message),
+      recordError: () => new ConfigError('CLICKLAKE_S3_BUCKET: no such bucket'),
+    });
+    const taskQueue = uniqueTaskQueue('failed-unrecorded');
+    await server.withWorker(taskQueue, lake.activities, async () => {
+      const handle = await server.client.workflow.start(promoteHour, { taskQueue, workflowId: promoteHourWorkflowId(hour), args: [{ hour }] });
+      const cause = (await failureOf(handle.result())).cause as ApplicationFailure;
+
+      expect(lake.calls.recordFailedRun).toHaveLength(1);
+      expect({ type: cause.type, message: cause.message }).toEqual({ type: 'InvariantViolationError', message: `promote ${hour}: InvariantViolationError: ${message}` });
+      expect((await handle.describe()).typedSearchAttributes.get(lakeAttribute('LakeStatus'))).toBe('FAILED');
+    });
+  });
+});
+
+describe('promoteHour whose drift check keeps failing', () => {
+  it('stays READY and still has the day recomputed: the check only reports', async () => {
+    const dt = nextDay();
+    const hour = `${dt}T20`;
+    const lake = standInLake({ driftError: () => new ServiceUnavailableError('redis', 'connection refused') });
+    const taskQueue = uniqueTaskQueue('drift-down');
+    await server.withWorker(taskQueue, lake.activities, async () => {
+      const handle = await server.client.workflow.start(promoteHour, { taskQueue, workflowId: promoteHourWorkflowId(hour), args: [{ hour }] });
+      expect((await handle.result()).hour).toBe(hour);
+
+      expect(lake.calls.checkCtrDrift).toEqual([hour, hour, hour]); // REPORT_ONLY: three attempts
+      const state = await handle.query(promoteHourStateQuery);
+      expect({ status: state.status, drift: state.drift }).toEqual({ status: 'READY', drift: undefined });
+      expect((await handle.describe()).typedSearchAttributes.get(lakeAttribute('LakeStatus'))).toBe('READY');
+      await server.client.workflow.getHandle(promoteDayWorkflowId(dt)).result();
+      expect(lake.calls.promoteDay.map((call) => call.hours)).toEqual([[hour]]);
     });
   });
 });

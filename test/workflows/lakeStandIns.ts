@@ -22,6 +22,10 @@ export interface LakeHooks {
   nextHourStale?(hour: string): boolean;
   /** Awaited by promoteDay after it read the published hours (round = its call number for the day, from 1). */
   dayGate?(dt: string, round: number): Promise<void>;
+  /** Thrown by recordFailedRun, if given. */
+  recordError?(hour: string): Error | undefined;
+  /** Thrown by checkCtrDrift on this (1-based) attempt, if given. */
+  driftError?(hour: string, attempt: number): Error | undefined;
   /** Thrown by promoteDay on this (1-based) attempt, if given. */
   dayError?(dt: string, attempt: number): Error | undefined;
 }
@@ -61,6 +65,7 @@ export interface LakeCalls {
   readonly buildHour: string[];
   readonly publishHour: string[];
   readonly recordFailedRun: Array<{ hour: string; error: string; workflowId: string }>;
+  readonly checkCtrDrift: string[];
   readonly promoteDay: DayCall[];
 }
 
@@ -75,7 +80,7 @@ export interface StandInLake {
 
 export function standInLake(hooks: LakeHooks = {}): StandInLake {
   const published = new Map<string, Set<string>>();
-  const calls: LakeCalls = { buildHour: [], publishHour: [], recordFailedRun: [], promoteDay: [] };
+  const calls: LakeCalls = { buildHour: [], publishHour: [], recordFailedRun: [], checkCtrDrift: [], promoteDay: [] };
   const ledger = { rows_in: ROWS_PER_HOUR, rows_out: ROWS_PER_HOUR, duplicates: 0, rejected: 0, late: 0 };
 
   const promote = {
@@ -102,6 +107,8 @@ export function standInLake(hooks: LakeHooks = {}): StandInLake {
     },
     async recordFailedRun(input) {
       calls.recordFailedRun.push({ hour: input.hour, error: input.error, workflowId: input.workflowId });
+      const error = hooks.recordError?.(input.hour);
+      if (error) throw error;
     },
     async promoteDay(input) {
       // Like the real one: read the day's published hours first, then compute (held here at the gate).
@@ -127,6 +134,9 @@ export function standInLake(hooks: LakeHooks = {}): StandInLake {
 
   const drift = {
     async checkCtrDrift(input) {
+      calls.checkCtrDrift.push(input.hour);
+      const error = hooks.driftError?.(input.hour, Context.current().info.attempt);
+      if (error) throw error;
       return { hour: input.hour, campaigns: 0, impressions: 0, clicks: 0, differing: [] };
     },
   } satisfies DriftStandIns;
