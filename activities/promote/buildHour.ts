@@ -10,20 +10,25 @@ import * as path from 'node:path';
 import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS } from '../../core/lakeTables';
 import { checkHourBuild } from '../../core/promotionChecks';
 import { nextHourSessionsChanged, sessionStateToJson, type SessionCursor } from '../../core/silver';
+import type { HourCoverage } from '../../core/staleness';
 import { HOUR_MS, hourKey, parseHourKey } from '../../core/time';
 import { publishedLocation } from '../lake';
 import { uploadFile } from '../parquet';
 import { buildSilverHour } from '../silverSql';
 import { withTempDir } from '../tempDir';
 import type { HourResult, RunIdentity } from '../promote';
-import { downloadBronze, heartbeating, PART, priorSessions, publishedSessions, SESSIONS, type Lake } from './lake';
+import { COVERAGE, downloadBronze, heartbeating, PART, priorSessions, publishedSessions, SESSIONS, type Lake } from './lake';
 
-/** Uploads the version's Silver file, its session state and the Gold file; returns their locations. */
-async function uploadVersion(lake: Lake, hour: string, version: string, files: { silver: string; gold: string }, endState: Map<string, SessionCursor>) {
-  const { dt, hr } = parseHourKey(hour);
+/**
+ * Uploads the version's Silver file with its session state and its coverage (the Bronze it read),
+ * and the Gold file; returns their locations.
+ */
+async function uploadVersion(lake: Lake, version: string, files: { silver: string; gold: string }, endState: Map<string, SessionCursor>, coverage: HourCoverage) {
+  const { dt, hr } = parseHourKey(coverage.hour);
   const silverPrefix = partitionPrefix(SILVER_EVENTS, { dt, hr }, version);
   await uploadFile(lake.s3, lake.bucket, `${silverPrefix}${PART}`, files.silver);
   await lake.s3.send(new PutObjectCommand({ Bucket: lake.bucket, Key: `${silverPrefix}${SESSIONS}`, Body: JSON.stringify(sessionStateToJson(endState)) }));
+  await lake.s3.send(new PutObjectCommand({ Bucket: lake.bucket, Key: `${silverPrefix}${COVERAGE}`, Body: JSON.stringify(coverage), ContentType: 'application/json' }));
   const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, { dt, hr }, version);
   await uploadFile(lake.s3, lake.bucket, `${goldPrefix}${PART}`, files.gold);
   return { silverLocation: `s3://${lake.bucket}/${silverPrefix}`, goldLocation: `s3://${lake.bucket}/${goldPrefix}` };
@@ -53,7 +58,7 @@ export async function buildHour(lake: Lake, hmacKey: string, input: { hour: stri
     for (const rejection of built.rejections.slice(0, 20)) {
       log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
     }
-    const locations = await uploadVersion(lake, hour, input.version, files, built.endState);
+    const locations = await uploadVersion(lake, input.version, files, built.endState, bronze.coverage);
     return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState) };
   });
 }

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey } from '../../core/bronze';
 import { AUDIT_HOUR_RUNS, partitionLocation, partitionPrefix, SILVER_EVENTS, type HourRunRow } from '../../core/lakeTables';
 import { parseSessionState, pruneSessionState, type SessionCursor } from '../../core/silver';
+import { coverageOf, parseCoverage, type HourCoverage } from '../../core/staleness';
 import { HOUR_MS, hourKey, parseHourKey } from '../../core/time';
 import { readManifest } from '../bronze';
 import type { Presto } from '../clients';
@@ -27,6 +28,8 @@ export interface Lake {
 /** The data file of a partition version, and the session state beside a Silver version. */
 export const PART = 'part-00000.parquet';
 export const SESSIONS = '_sessions.json';
+/** Beside a Silver version: the Bronze manifests it read (core/staleness.ts). */
+export const COVERAGE = '_coverage.json';
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -44,21 +47,34 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
  * manifests say they hold: the promotion must read exactly that many (a conservation check of
  * Bronze itself, before the ledger of Silver).
  */
-export async function downloadBronze(lake: Lake, hour: string, dir: string): Promise<{ files: string[]; manifestRows: number }> {
-  const manifests = (await listKeys(lake.s3, lake.bucket, hourIndexPrefix(hour))).map(manifestKeyOfHourIndex);
+export async function downloadBronze(lake: Lake, hour: string, dir: string): Promise<{ files: string[]; manifestRows: number; coverage: HourCoverage }> {
+  const manifests = await hourManifestKeys(lake, hour);
   const ctx = Context.current();
   const files: string[] = [];
+  const read: Array<[string, number]> = [];
   let manifestRows = 0;
   for (const [i, key] of manifests.entries()) {
     const manifest = await readManifest(lake.s3, lake.bucket, key);
     manifestRows += manifest.hourHistogram[hour] ?? 0;
+    read.push([key, manifest.hourHistogram[hour] ?? 0]);
     // The file keeps the object's suffix: DuckDB picks gzip or zstd by it.
     const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}${BRONZE_CODECS[parseBronzeObjectKey(manifest.objectKey).codec]}`);
     fs.writeFileSync(file, await requireBytes(lake.s3, lake.bucket, manifest.objectKey));
     files.push(file);
     ctx.heartbeat({ hour, objectsRead: i + 1, of: manifests.length });
   }
-  return { files, manifestRows };
+  return { files, manifestRows, coverage: coverageOf(hour, read) };
+}
+
+/** The manifests of the Bronze objects the hour index names for the hour (one LIST, no object read). */
+export async function hourManifestKeys(lake: Lake, hour: string): Promise<string[]> {
+  return (await listKeys(lake.s3, lake.bucket, hourIndexPrefix(hour))).map(manifestKeyOfHourIndex);
+}
+
+/** The coverage record of the hour's published Silver version; undefined when it has none (older versions). */
+export async function publishedCoverage(lake: Lake, location: string): Promise<HourCoverage | undefined> {
+  const text = await getText(lake.s3, lake.bucket, `${keyOfLocation(location, lake.bucket)}${COVERAGE}`);
+  return text === undefined ? undefined : parseCoverage(JSON.parse(text), `${location}${COVERAGE}`);
 }
 
 /** The session state the published Silver version of the hour ended with; undefined when unpublished. */
