@@ -1,8 +1,9 @@
 /**
  * Helpers of the real-time CTR tests and benchmark: a config of their own (topic, dead-letter topic,
  * consumer group, Redis prefix), realistic accepted events from the traffic model, Avro-framed
- * production straight onto a topic, and the counts Redis holds, in the shape of core/ctr's
- * aggregateCtr so a test compares them with the ground truth in one toEqual.
+ * production straight onto a topic, the counts Redis holds, and the counts the contract asks for
+ * (expectedCtr, computed here and not with core/ctr, which the consumer counts with), in one shape
+ * so a test compares them in one toEqual.
  */
 import type Redis from 'ioredis';
 import { consumeCtr, ctrLag, type CtrDeps, type CtrProgress } from '../../activities/ctr';
@@ -155,7 +156,30 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   return keys;
 }
 
-/** Every count under the prefix, as aggregateCtr lists them (minute, then campaign). */
+/**
+ * The minute CTR counts CONTRACT §2/§3 ask for, written here without core/ctr so that a counting bug
+ * there is not on both sides of a test: ad_impression and ad_click events with a campaign, not
+ * quarantined, each event_id once (its first copy), by UTC minute of event_time and campaign; sorted
+ * by minute, then campaign, as redisCounts lists them.
+ */
+export function expectedCtr(events: readonly EventRecord[]): CtrDelta[] {
+  const seen = new Set<string>();
+  const rows = new Map<string, { campaign_id: string; minute: string; impressions: number; clicks: number }>();
+  for (const event of events) {
+    if (seen.has(event.event_id)) continue;
+    seen.add(event.event_id);
+    const counter = event.event_type === 'ad_impression' ? 'impressions' : event.event_type === 'ad_click' ? 'clicks' : undefined;
+    if (counter === undefined || event.campaign_id === null || event.quarantine_reason !== null) continue;
+    const minute = `${new Date(event.event_time - (event.event_time % 60_000)).toISOString().slice(0, 16)}:00Z`;
+    const id = `${minute} ${event.campaign_id}`;
+    const row = rows.get(id) ?? { campaign_id: event.campaign_id, minute, impressions: 0, clicks: 0 };
+    row[counter]++;
+    rows.set(id, row);
+  }
+  return [...rows.values()].sort((a, b) => (a.minute === b.minute ? (a.campaign_id < b.campaign_id ? -1 : 1) : a.minute < b.minute ? -1 : 1));
+}
+
+/** Every count under the prefix, as expectedCtr lists them (minute, then campaign). */
 export async function redisCounts(redis: Redis, prefix: string): Promise<CtrDelta[]> {
   const rows = new Map<string, { campaign_id: string; minute: number; impressions: number; clicks: number }>();
   for (const key of await scanKeys(redis, `${prefix}:m:*`)) {
