@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   defineQuery,
+  defineSignal,
   proxyActivities,
   ParentClosePolicy,
   patched,
@@ -38,6 +39,12 @@ const audit = proxyActivities<PromoteActivities>(SHORT);
 export const RESESSIONIZE_NEXT_HOUR = 'resessionize-next-hour';
 /** Patch id of recording a failed run (audit row, LakeStatus FAILED) before the workflow fails. */
 export const RECORD_FAILED_RUN = 'record-failed-run';
+/** Patch ids of telling a running next hour that this one was restated, and of building again when told. */
+export const SIGNAL_RUNNING_NEXT_HOUR = 'signal-running-next-hour';
+export const REBUILD_AFTER_PREVIOUS_RESTATED = 'rebuild-after-previous-restated';
+
+/** Sent to a running promote-hour-<H+1> by a restatement of H: build again from H's new end state. */
+export const previousHourRestatedSignal = defineSignal('previousHourRestated');
 
 export interface PromoteHourInput {
   /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
@@ -72,6 +79,10 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   }
   let state: PromoteHourState = { status: 'WAITING_FOR_BRONZE' };
   setHandler(promoteHourStateQuery, () => state);
+  let previousHourRestated = false;
+  setHandler(previousHourRestatedSignal, () => {
+    previousHourRestated = true;
+  });
   upsertSearchAttributes({ LakeHour: [hour], LakeDay: [dt], LakeDataset: ['events'], LakeLayer: ['silver'], LakeStatus: ['RUNNING'] });
 
   const info = workflowInfo();
@@ -83,10 +94,19 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
     const endOffsets = await bronze.captureEndOffsets();
     await bronze.waitForBronze({ endOffsets });
 
-    state = { status: 'BUILDING' };
-    built = await promote.buildHour({ hour, ...identity });
-    state = { status: 'PUBLISHING', result: built };
-    await promote.publishHour({ result: built, ...identity });
+    // Build and publish; build again when the previous hour was restated meanwhile (its new end
+    // state was published after this build may have read the old one): before publishing when it
+    // came during the build, after when it came during the publish.
+    const restatedMeanwhile = (): boolean => previousHourRestated && patched(REBUILD_AFTER_PREVIOUS_RESTATED);
+    for (;;) {
+      previousHourRestated = false;
+      state = { status: 'BUILDING' };
+      built = await promote.buildHour({ hour, ...identity });
+      if (restatedMeanwhile()) continue;
+      state = { status: 'PUBLISHING', result: built };
+      await promote.publishHour({ result: built, ...identity });
+      if (!restatedMeanwhile()) break;
+    }
   } catch (err) {
     // An invariant broken, or an outage outlasting the bounded retries: the hour ends FAILED with
     // its reason, in the audit table and the Web UI, and nothing of this run is published.
@@ -136,9 +156,13 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
 
   // This version changed the derived sessions the next (published) hour starts from: promote that
   // hour again, which cascades only as far as its own end state changes. A run of it already under
-  // way keeps its id (not started twice); it reads this hour's new state unless it was already building.
-  if (result.nextHourStale === true && patched(RESESSIONIZE_NEXT_HOUR)) {
-    const next = hourKey(parseHourKey(hour).startMs + HOUR_MS);
+  // way is told (it builds again if it had already begun), or started anew if it finished meanwhile.
+  if (result.nextHourStale === true && patched(RESESSIONIZE_NEXT_HOUR)) await restateNextHour(hourKey(parseHourKey(hour).startMs + HOUR_MS));
+  return result;
+}
+
+async function restateNextHour(next: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
     try {
       await startChild(promoteHour, {
         workflowId: promoteHourWorkflowId(next),
@@ -146,9 +170,17 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
+      return;
     } catch (err) {
       if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     }
+    // Histories recorded before the signal existed ended here, the running run left as it was.
+    if (!patched(SIGNAL_RUNNING_NEXT_HOUR)) return;
+    try {
+      await getExternalWorkflowHandle(promoteHourWorkflowId(next)).signal(previousHourRestatedSignal);
+      return;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+    }
   }
-  return result;
 }

@@ -4,7 +4,7 @@
  * as a child under the business id `promote-hour-<hour>`, so the Web UI finds it by hour.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, workflowInfo } from '@temporalio/workflow';
 import type { HourResult } from '../activities/promote';
 import { HOUR_MS, hourKey } from '../core/time';
 import { promoteHour, promoteHourWorkflowId } from './promoteHour';
@@ -18,7 +18,18 @@ export function scheduledTimeMs(): number {
   return (scheduled ?? info.startTime).getTime();
 }
 
-export async function scheduledPromoteHour(): Promise<HourResult> {
+/** Patch id of leaving a promotion of the hour already under way (started by hand) to finish, instead of failing. */
+export const JOIN_RUNNING_HOUR = 'join-running-hour';
+
+export async function scheduledPromoteHour(): Promise<HourResult | { readonly hour: string; readonly joined: string }> {
   const hour = hourKey(scheduledTimeMs() - HOUR_MS);
-  return executeChild(promoteHour, { workflowId: promoteHourWorkflowId(hour), args: [{ hour }] });
+  const workflowId = promoteHourWorkflowId(hour);
+  try {
+    return await executeChild(promoteHour, { workflowId, args: [{ hour }] });
+  } catch (err) {
+    // A promotion of the hour already running (by hand) publishes it; events it did not wait for
+    // make the hour STALE, and reconciliation restates it.
+    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError' || !patched(JOIN_RUNNING_HOUR)) throw err;
+    return { hour, joined: workflowId };
+  }
 }

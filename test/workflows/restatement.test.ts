@@ -50,12 +50,10 @@ describe('a restatement whose effect on the next hour fades out', () => {
 });
 
 describe('a restatement while the next hour is already being built', () => {
-  // BUG (workflows/promoteHour.ts, the cascade's startChild): when promote-hour-<H+1> is running and
-  // has already read H's old end state, H's restatement finds its id taken, swallows
-  // WorkflowExecutionAlreadyStartedError and ends; H+1 publishes sessions derived from H's old state
-  // and nothing promotes it again. The comment there says so ("unless it was already building").
-  // it.failing until the running H+1 is told to build again (as promoteDay is, by a signal).
-  it.failing('builds H+1 again after H published', async () => {
+  // The running H+1 has already read H's old end state when H is restated: H signals it
+  // (previousHourRestated) and it builds again before publishing. Without the signal (the code before
+  // it) H+1 published sessions derived from H's old state and nothing built it again.
+  it('builds H+1 again after H published', async () => {
     const dt = nextDay();
     const [h, h1] = hoursFrom(`${dt}T14`, 2) as [string, string];
     const firstBuildOfNext = holdFirstCall();

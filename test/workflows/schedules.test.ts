@@ -99,11 +99,9 @@ describe('the daily schedule, backfilled over the first hour of a past day', () 
 });
 
 describe('the daily schedule firing while the day is being recomputed', () => {
-  // BUG (workflows/scheduledPromoteDay.ts): executeChild(promote-day-<dt>) while a run of that id is
-  // under way (the last hour's promotion started it, and it outlasts the 00:30 schedule) throws
-  // WorkflowExecutionAlreadyStartedError, so the scheduled run ends FAILED although the day's Gold
-  // is being published. it.failing until it joins the running day (signal it, wait for it).
-  it.failing('joins the running recomputation instead of failing', async () => {
+  // The last hour's promotion started the day and it outlasts the 00:30 schedule: the scheduled run
+  // signals the running day (one more round) and ends, instead of failing with 'already started'.
+  it('joins the running recomputation instead of failing', async () => {
     const dt = nextDay();
     const midnightAfter = parseDay(dt) + DAY_MS;
     const firstRound = holdFirstCall();
