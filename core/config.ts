@@ -105,6 +105,14 @@ export interface CtrConfig {
   readonly dedupMinutes: number;
 }
 
+/** The Temporal worker process (workers/temporalWorker.ts): where it serves its Prometheus metrics. */
+export interface WorkerConfig {
+  readonly host: string;
+  readonly metricsPort: number;
+  /** `GET` it for Prometheus text (activity_failures_total and Node's process metrics). */
+  readonly metricsUrl: string;
+}
+
 export interface ClicklakeConfig {
   readonly paths: PathsConfig;
   readonly temporal: TemporalConfig;
@@ -115,6 +123,7 @@ export interface ClicklakeConfig {
   readonly redis: RedisConfig;
   readonly collector: CollectorConfig;
   readonly ctr: CtrConfig;
+  readonly worker: WorkerConfig;
   readonly pii: { readonly hmacKey: string };
 }
 
@@ -150,6 +159,7 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_COLLECTOR_RATE_PER_KEY: '200000',
   CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT: '100000',
   CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS: '10000',
+  CLICKLAKE_WORKER_METRICS_PORT: '9464',
   CLICKLAKE_CTR_GROUP: 'clicklake-ctr',
   CLICKLAKE_CTR_KEY_PREFIX: 'ctr',
   CLICKLAKE_CTR_RETENTION_HOURS: '48',
@@ -233,6 +243,7 @@ interface Ports {
   readonly presto: number;
   readonly redis: number;
   readonly collector: number;
+  readonly workerMetrics: number;
 }
 
 const PORT_VARIABLES: ReadonlyArray<readonly [keyof Ports, ConfigVariable, number]> = [
@@ -247,6 +258,7 @@ const PORT_VARIABLES: ReadonlyArray<readonly [keyof Ports, ConfigVariable, numbe
   ['presto', 'CLICKLAKE_PRESTO_PORT', 8080],
   ['redis', 'CLICKLAKE_REDIS_PORT', 6380],
   ['collector', 'CLICKLAKE_COLLECTOR_PORT', 8787],
+  ['workerMetrics', 'CLICKLAKE_WORKER_METRICS_PORT', 9464],
 ];
 
 function parsePorts(env: Env): Ports {
@@ -378,6 +390,7 @@ export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): Cli
     redis: { host, port: ports.redis, url: `redis://${host}:${ports.redis}` },
     collector: parseCollector(env, host, ports, secrets),
     ctr: parseCtr(env),
+    worker: { host, metricsPort: ports.workerMetrics, metricsUrl: `http://${host}:${ports.workerMetrics}/metrics` },
     pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
   };
 }

@@ -7,13 +7,14 @@
  * without this a per-instance decision (a 4xx HttpError, a QueryError of a user's bad SQL) would
  * be retried until the policy gives up.
  *
- * Metrics: the worker exposes no metrics endpoint (workers/metrics.ts serves the collector only),
- * so failed attempts are counted in the logs, not in a Prometheus counter.
+ * Each failed attempt is also counted in `activity_failures_total{activity_type, retriable}`
+ * (workers/metrics.ts), which the worker serves on CLICKLAKE_WORKER_METRICS_PORT.
  */
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from '@temporalio/common';
 import { ClicklakeError, errorMessage, nonRetryableErrorTypes } from '../core/errors';
+import type { WorkerMetrics } from './metrics';
 
 const NON_RETRYABLE_TYPES: ReadonlySet<string> = new Set(nonRetryableErrorTypes());
 
@@ -42,20 +43,22 @@ export interface FailureContext {
   readonly log: Pick<Logger, 'warn'>;
 }
 
-export function activityFailureInterceptor(ctx: FailureContext): ActivityInboundCallsInterceptor {
+export function activityFailureInterceptor(ctx: FailureContext, metrics?: Pick<WorkerMetrics, 'activityFailures'>): ActivityInboundCallsInterceptor {
   return {
     async execute(input, next) {
       try {
         return await next(input);
       } catch (err) {
         const failure = toActivityFailure(err);
+        const retriable = willRetry(failure);
         ctx.log.warn('activity attempt failed', {
           activityType: ctx.info.activityType,
           attempt: ctx.info.attempt,
           errorName: err instanceof Error ? err.name : typeof err,
           error: errorMessage(err),
-          retriable: willRetry(failure),
+          retriable,
         });
+        metrics?.activityFailures.inc({ activity_type: ctx.info.activityType, retriable: String(retriable) });
         throw failure;
       }
     },
@@ -63,4 +66,6 @@ export function activityFailureInterceptor(ctx: FailureContext): ActivityInbound
 }
 
 /** For Worker.create's `interceptors.activity`. */
-export const activityFailureInterceptors: ActivityInterceptorsFactory = (ctx: Context) => ({ inbound: activityFailureInterceptor(ctx) });
+export function activityFailureInterceptors(metrics?: Pick<WorkerMetrics, 'activityFailures'>): ActivityInterceptorsFactory {
+  return (ctx: Context) => ({ inbound: activityFailureInterceptor(ctx, metrics) });
+}

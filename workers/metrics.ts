@@ -1,12 +1,20 @@
 /**
- * Prometheus metrics of the collector process. Units in the names, a small fixed label set, never
- * ids as labels.
+ * Prometheus metrics of the collector and the worker processes. Units in the names, a small fixed
+ * label set, never ids as labels.
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function createCollectorMetrics() {
+/** A registry holding Node's process metrics (CPU, memory, event loop lag), for one process's metrics. */
+function processRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function createCollectorMetrics() {
+  const registry = processRegistry();
   return {
     registry,
     requests: new Counter({
@@ -48,3 +56,39 @@ export function createCollectorMetrics() {
 }
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
+
+/** Metrics of the Temporal worker process, served by `serveMetrics` on CLICKLAKE_WORKER_METRICS_PORT. */
+export function createWorkerMetrics() {
+  const registry = processRegistry();
+  return {
+    registry,
+    activityFailures: new Counter({
+      name: 'activity_failures_total',
+      help: 'Failed activity attempts, by activity type and whether Temporal retries them',
+      labelNames: ['activity_type', 'retriable'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Serves `GET /metrics` of a registry (404 for anything else); resolves once listening. */
+export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: http.Server; address: string }> {
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return { server, address: `${address.address}:${address.port}` };
+}

@@ -1,4 +1,5 @@
 /** The Temporal worker process: runs every clicklake workflow and activity on the task queue. */
+import type { Server } from 'node:http';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createKafka, createRedis, createS3, Presto } from '../activities/clients';
@@ -8,6 +9,7 @@ import { errorMessage } from '../core/errors';
 import * as workflows from '../workflows';
 import { activityFailureInterceptors } from './activityFailures';
 import { loadConfig } from './config';
+import { createWorkerMetrics, serveMetrics, type WorkerMetrics } from './metrics';
 
 /** The shared clients of every activity, from the config. */
 export function activityDeps(config: ClicklakeConfig): ActivityDeps {
@@ -22,20 +24,28 @@ export function activityDeps(config: ClicklakeConfig): ActivityDeps {
   };
 }
 
-export async function createWorker(options: { taskQueue?: string } = {}): Promise<{ worker: Worker; connection: NativeConnection; deps: ActivityDeps }> {
+export interface CreatedWorker {
+  readonly worker: Worker;
+  readonly connection: NativeConnection;
+  readonly deps: ActivityDeps;
+  readonly metrics: WorkerMetrics;
+}
+
+export async function createWorker(options: { taskQueue?: string } = {}): Promise<CreatedWorker> {
   const config = loadConfig();
   requireSecrets(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = activityDeps(config);
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const activities = createActivities(deps);
+  const metrics = createWorkerMetrics();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities,
-    interceptors: { activity: [activityFailureInterceptors] },
+    interceptors: { activity: [activityFailureInterceptors(metrics)] },
   });
   Runtime.instance().logger.info('clicklake worker: created', {
     namespace: config.temporal.namespace,
@@ -43,13 +53,30 @@ export async function createWorker(options: { taskQueue?: string } = {}): Promis
     workflows: Object.keys(workflows).sort(),
     activities: Object.keys(activities).sort(),
   });
-  return { worker, connection, deps };
+  return { worker, connection, deps, metrics };
+}
+
+/**
+ * Serves the worker's metrics. A port already taken does not stop the worker (its activities matter
+ * more than their counters): the failure is logged and the worker runs without the endpoint.
+ */
+async function startMetrics(metrics: WorkerMetrics, config: ClicklakeConfig): Promise<{ server: Server } | undefined> {
+  const logger = Runtime.instance().logger;
+  try {
+    const served = await serveMetrics(metrics.registry, config.worker.host, config.worker.metricsPort);
+    logger.info('clicklake worker: metrics', { url: `http://${served.address}/metrics` });
+    return served;
+  } catch (err) {
+    logger.error('clicklake worker: metrics not served', { port: config.worker.metricsPort, error: errorMessage(err) });
+    return undefined;
+  }
 }
 
 if (require.main === module) {
   createWorker()
-    .then(async ({ worker, connection, deps }) => {
+    .then(async ({ worker, connection, deps, metrics }) => {
       const logger = Runtime.instance().logger;
+      const served = await startMetrics(metrics, deps.config);
       const stop = (signal: NodeJS.Signals): void => {
         logger.info('clicklake worker: stopping', { signal });
         worker.shutdown();
@@ -60,6 +87,7 @@ if (require.main === module) {
       await worker.run();
       await connection.close();
       deps.redis.disconnect();
+      if (served) await new Promise<void>((resolve) => served.server.close(() => resolve()));
       logger.info('clicklake worker: stopped', { taskQueue: worker.options.taskQueue });
     })
     .catch((err: unknown) => {

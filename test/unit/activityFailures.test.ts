@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityExecuteInput } from '@temporalio/worker';
 import { activityFailureInterceptor, type FailureContext } from '../../workers/activityFailures';
 import { HttpError, InvariantViolationError, QueryError, ServiceUnavailableError } from '../../core/errors';
+import { createWorkerMetrics } from '../../workers/metrics';
 
 function contextWithLog(): { ctx: FailureContext; logs: Array<[string, Record<string, unknown> | undefined]> } {
   const logs: Array<[string, Record<string, unknown> | undefined]> = [];
@@ -61,5 +62,21 @@ describe('activity failure interceptor', () => {
     const result = await activityFailureInterceptor(ctx).execute?.(input, async () => ({ rows: 7 }));
     expect(result).toEqual({ rows: 7 });
     expect(logs).toEqual([]);
+  });
+
+  it('counts every failed attempt in activity_failures_total by activity type and retriable', async () => {
+    const metrics = createWorkerMetrics();
+    const { ctx } = contextWithLog();
+    const interceptor = activityFailureInterceptor(ctx, metrics);
+    for (const err of [new HttpError(400, { error: 'bad_request', detail: 'no' }), new Error('socket hang up'), new Error('socket hang up')]) {
+      await interceptor.execute?.(input, async () => {
+        throw err;
+      }).catch(() => undefined);
+    }
+    const counted = (await metrics.activityFailures.get()).values.map((v) => [v.labels, v.value]);
+    expect(counted).toEqual([
+      [{ activity_type: 'promoteHourActivity', retriable: 'false' }, 1],
+      [{ activity_type: 'promoteHourActivity', retriable: 'true' }, 2],
+    ]);
   });
 });
