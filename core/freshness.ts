@@ -20,6 +20,8 @@ export interface AuditRun {
   readonly rows_in: number;
   readonly rows_out: number;
   readonly version: string | null;
+  /** The Temporal run that wrote the row. */
+  readonly run_id: string | null;
 }
 
 /** What is known about one hour. */
@@ -29,8 +31,8 @@ export interface HourFacts {
   readonly latestRun: AuditRun | null;
   /** A promoteHour workflow of the hour is running now. */
   readonly running: boolean;
-  /** The latest closed promoteHour workflow of the hour failed: when it closed and why, if known. */
-  readonly failedWorkflow: { readonly closedAtMs: number; readonly message: string | null } | null;
+  /** The latest closed promoteHour workflow of the hour failed: its run, when it closed and why, if known. */
+  readonly failedWorkflow: { readonly runId: string; readonly closedAtMs: number; readonly message: string | null } | null;
   /** Bronze holds events of the hour. */
   readonly bronzeHasEvents: boolean;
 }
@@ -49,8 +51,8 @@ export interface HourFreshness {
 
 /**
  * The state of an hour, or null when it is not worth listing. RUNNING while a run is in progress;
- * else FAILED when the latest run (by finish time, audit row or workflow; on a tie the audit row,
- * which carries the reason) failed; READY when the latest run published; LATE when Bronze holds
+ * else FAILED when the latest run (by finish time, audit row or workflow; the audit row when both
+ * are of the same run or finished at the same time, as it carries the reason) failed; READY when the latest run published; LATE when Bronze holds
  * events, the hour ended more than `graceMs` ago and no run ever finished; otherwise not listed.
  */
 export function hourFreshness(facts: HourFacts, nowMs: number, graceMs = FRESHNESS_GRACE_MS): HourFreshness | null {
@@ -65,7 +67,9 @@ export function hourFreshness(facts: HourFacts, nowMs: number, graceMs = FRESHNE
   const of = (state: HourState, error: string | null = null): HourFreshness => ({ hour: facts.hour, state, error, ...ledger });
 
   if (facts.running) return of('RUNNING');
-  if (workflow !== null && (run === null || workflow.closedAtMs > run.finished_at)) return of('FAILED', workflow.message);
+  // A failed run records its audit row before its workflow closes: the row is that run's, with the reason.
+  const sameRun = workflow !== null && run !== null && run.run_id === workflow.runId;
+  if (workflow !== null && !sameRun && (run === null || workflow.closedAtMs > run.finished_at)) return of('FAILED', workflow.message);
   if (run !== null) return run.status === 'failed' ? of('FAILED', run.error) : of('READY');
   const endMs = parseHourKey(facts.hour).startMs + HOUR_MS;
   if (facts.bronzeHasEvents && nowMs >= endMs + graceMs) return of('LATE');
@@ -88,7 +92,7 @@ export const LATER_AUDIT_COLUMNS = ['version', 'status', 'error'] as const;
 export function latestHourRunsSql(sinceDt: string, present: ReadonlySet<string>, catalog = 'lake'): string {
   const later = LATER_AUDIT_COLUMNS.map((c) => (present.has(c) ? c : `CAST(NULL AS varchar) AS ${c}`));
   return (
-    `SELECT dt, hr, rows_in, rows_out, finished_at, ${later.join(', ')} FROM (` +
+    `SELECT dt, hr, rows_in, rows_out, finished_at, run_id, ${later.join(', ')} FROM (` +
     `SELECT *, row_number() OVER (PARTITION BY dt, hr ORDER BY finished_at DESC) AS n ` +
     `FROM ${catalog}.audit.hour_runs WHERE layer = 'silver' AND dt >= ${quoteLiteral(sinceDt)}) WHERE n = 1`
   );
@@ -106,6 +110,7 @@ export function auditRunOf(row: Readonly<Record<string, unknown>>): { hour: stri
       rows_in: Number(row.rows_in),
       rows_out: Number(row.rows_out),
       version: text(row.version),
+      run_id: text(row.run_id),
     },
   };
 }

@@ -90,7 +90,7 @@ async function promoteWorkflows(client: Client, sinceMs: number): Promise<Workfl
     }
     const closedAtMs = wf.closeTime?.getTime() ?? 0;
     if (facts.failedWorkflow !== null && facts.failedWorkflow.closedAtMs >= closedAtMs) continue;
-    byHour.set(hour, { ...facts, failedWorkflow: { closedAtMs, message: await failureMessage(client, wf.workflowId, wf.runId) } });
+    byHour.set(hour, { ...facts, failedWorkflow: { runId: wf.runId, closedAtMs, message: await failureMessage(client, wf.workflowId, wf.runId) } });
   }
   return byHour;
 }

@@ -4,10 +4,11 @@ const HOUR = '2026-11-22T05';
 const END = Date.UTC(2026, 10, 22, 6); // the hour's end
 const MIN = 60_000;
 
-const published: AuditRun = { status: 'published', finished_at: END + 5 * MIN, error: null, rows_in: 120, rows_out: 100, version: 'v1' };
-const failedRun: AuditRun = { status: 'failed', finished_at: END + 7 * MIN, error: 'LedgerImbalanceError: rows_in 120 != 119', rows_in: 120, rows_out: 0, version: 'v2' };
+const published: AuditRun = { status: 'published', finished_at: END + 5 * MIN, error: null, rows_in: 120, rows_out: 100, version: 'v1', run_id: 'run-1' };
+const failedRun: AuditRun = { status: 'failed', finished_at: END + 7 * MIN, error: 'LedgerImbalanceError: rows_in 120 != 119', rows_in: 120, rows_out: 0, version: 'v2', run_id: 'run-2' };
 const none: HourFacts = { hour: HOUR, latestRun: null, running: false, failedWorkflow: null, bronzeHasEvents: false };
 
+const failedWorkflow = (runId: string, closedAtMs: number, message: string | null) => ({ runId, closedAtMs, message });
 const ledgerOf = (run: AuditRun) => ({ version: run.version, rows_in: run.rows_in, rows_out: run.rows_out, last_run: new Date(run.finished_at).toISOString() });
 const noLedger = { version: null, rows_in: null, rows_out: null, last_run: null };
 
@@ -23,29 +24,41 @@ describe('hourFreshness', () => {
     ['latest audit row failed: FAILED with its error', { latestRun: failedRun, bronzeHasEvents: true }, late, { state: 'FAILED', error: failedRun.error, ...ledgerOf(failedRun) }],
     [
       'a workflow failed with no audit row: FAILED with its message',
-      { failedWorkflow: { closedAtMs: END + 3 * MIN, message: 'promote 2026-11-22T05: boom' }, bronzeHasEvents: true },
+      { failedWorkflow: failedWorkflow('run-9', END + 3 * MIN, 'promote 2026-11-22T05: boom'), bronzeHasEvents: true },
       late,
       { state: 'FAILED', error: 'promote 2026-11-22T05: boom', ...noLedger },
     ],
     [
       'a workflow failed after the hour was published: FAILED',
-      { latestRun: published, failedWorkflow: { closedAtMs: published.finished_at + MIN, message: null } },
+      { latestRun: published, failedWorkflow: failedWorkflow('run-9', published.finished_at + MIN, null) },
       late,
       { state: 'FAILED', error: null, ...ledgerOf(published) },
     ],
     [
       'published after a failed workflow: READY',
-      { latestRun: published, failedWorkflow: { closedAtMs: published.finished_at - MIN, message: 'old failure' } },
+      { latestRun: published, failedWorkflow: failedWorkflow('run-9', published.finished_at - MIN, 'old failure') },
       late,
       { state: 'READY', error: null, ...ledgerOf(published) },
     ],
     [
       'a failed audit row and its workflow closing at the same time: the audit row\'s reason',
-      { latestRun: failedRun, failedWorkflow: { closedAtMs: failedRun.finished_at, message: 'promote 2026-11-22T05: wrapped' } },
+      { latestRun: failedRun, failedWorkflow: failedWorkflow('run-9', failedRun.finished_at, 'promote 2026-11-22T05: wrapped') },
       late,
       { state: 'FAILED', error: failedRun.error, ...ledgerOf(failedRun) },
     ],
-    ['a run in progress: RUNNING, whatever came before', { running: true, latestRun: failedRun, failedWorkflow: { closedAtMs: late, message: 'x' } }, late, { state: 'RUNNING', error: null, ...ledgerOf(failedRun) }],
+    [
+      'a failed audit row and its own workflow closing later: the audit row\'s reason',
+      { latestRun: failedRun, failedWorkflow: failedWorkflow('run-2', failedRun.finished_at + 500, 'promote 2026-11-22T05: wrapped') },
+      late,
+      { state: 'FAILED', error: failedRun.error, ...ledgerOf(failedRun) },
+    ],
+    [
+      'a later failed run with no audit row after an earlier failed one: the later reason',
+      { latestRun: failedRun, failedWorkflow: failedWorkflow('run-3', failedRun.finished_at + MIN, 'promote 2026-11-22T05: audit unreachable') },
+      late,
+      { state: 'FAILED', error: 'promote 2026-11-22T05: audit unreachable', ...ledgerOf(failedRun) },
+    ],
+    ['a run in progress: RUNNING, whatever came before', { running: true, latestRun: failedRun, failedWorkflow: failedWorkflow('run-9', late, 'x') }, late, { state: 'RUNNING', error: null, ...ledgerOf(failedRun) }],
     ['a run in progress of an hour not yet ended: RUNNING', { running: true }, END - 30 * MIN, { state: 'RUNNING', error: null, ...noLedger }],
   ])('%s', (_name, facts, nowMs, expected) => {
     expect(hourFreshness({ ...none, ...facts }, nowMs)).toEqual(expected === null ? null : { hour: HOUR, ...(expected as object) });
@@ -60,7 +73,7 @@ describe('hourFreshness', () => {
 describe('the audit ledger read', () => {
   it('selects the latest silver run per hour and reads a column the table lacks as null', () => {
     expect(latestHourRunsSql('2026-11-21', new Set(['version', 'status']))).toBe(
-      'SELECT dt, hr, rows_in, rows_out, finished_at, version, status, CAST(NULL AS varchar) AS error FROM (' +
+      'SELECT dt, hr, rows_in, rows_out, finished_at, run_id, version, status, CAST(NULL AS varchar) AS error FROM (' +
         'SELECT *, row_number() OVER (PARTITION BY dt, hr ORDER BY finished_at DESC) AS n ' +
         "FROM lake.audit.hour_runs WHERE layer = 'silver' AND dt >= '2026-11-21') WHERE n = 1",
     );
@@ -68,12 +81,12 @@ describe('the audit ledger read', () => {
 
   it.each([
     [
-      { dt: '2026-11-22', hr: '05', rows_in: '120', rows_out: 100, finished_at: '1795327500000', version: 'v2', status: 'failed', error: 'boom' },
-      { status: 'failed', finished_at: 1795327500000, error: 'boom', rows_in: 120, rows_out: 100, version: 'v2' },
+      { dt: '2026-11-22', hr: '05', rows_in: '120', rows_out: 100, finished_at: '1795327500000', run_id: 'r2', version: 'v2', status: 'failed', error: 'boom' },
+      { status: 'failed', finished_at: 1795327500000, error: 'boom', rows_in: 120, rows_out: 100, version: 'v2', run_id: 'r2' },
     ],
     [
       { dt: '2026-11-22', hr: '05', rows_in: 1, rows_out: 1, finished_at: 5, version: null, status: null, error: null },
-      { status: 'published', finished_at: 5, error: null, rows_in: 1, rows_out: 1, version: null },
+      { status: 'published', finished_at: 5, error: null, rows_in: 1, rows_out: 1, version: null, run_id: null },
     ],
   ])('parses an audit row %#', (row, run) => {
     expect(auditRunOf(row)).toEqual({ hour: HOUR, run });
