@@ -15,11 +15,9 @@ import { auditRunOf, consumerLag, hourFreshness, latestHourRunsSql, type AuditRu
 import { HOUR_MS, hourKey } from '../core/time';
 import { promoteHourWorkflowId } from '../workflows/promoteHour';
 
-export type HourStatus = HourState;
-
 export interface HourReport {
   readonly hour: string;
-  readonly status: HourStatus;
+  readonly status: HourState;
   readonly rows_in: number | null;
   readonly rows_out: number | null;
   readonly last_run: string | null;

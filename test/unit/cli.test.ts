@@ -136,6 +136,27 @@ describe('main', () => {
     expect(await run(argv, commands)).toEqual({ code, stdout, stderr });
   });
 
+  it('sends what a command writes to stdout to stderr, so stdout holds the one document', async () => {
+    const noisy = defineCommand({
+      name: 'noisy',
+      summary: 'writes on stdout as a chatty library would',
+      options: {},
+      async run() {
+        process.stdout.write('library chatter\n');
+        return { value: { ok: true }, text: () => 'ok\n' };
+      },
+    });
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await main(['noisy', '--json'], [noisy]);
+      expect([code, stdout.mock.calls.map((c) => c[0]), stderr.mock.calls.map((c) => c[0])]).toEqual([EXIT_OK, ['{\n  "ok": true\n}\n'], ['library chatter\n']]);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
   it('prints help, as one JSON document with --json, for `help` and for `--help`', async () => {
     const json = await run(['help', '--json']);
     expect([json.code, json.stderr, JSON.parse(json.stdout)]).toEqual([EXIT_OK, '', helpDocument(COMMANDS)]);
