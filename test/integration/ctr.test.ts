@@ -7,7 +7,6 @@ import { ctrForHour, ctrLag, readRealtimeCtr, runApplyScript, type CtrDeps, type
 import { createKafka, createRedis } from '../../activities/clients';
 import { SchemaRegistryClient } from '../../activities/schemaRegistry';
 import {
-  aggregateCtr,
   bucketKey,
   ctrScriptCall,
   minuteOf,
@@ -27,6 +26,7 @@ import {
   ctrTestBed,
   deletePrefix,
   EventTrickle,
+  expectedCtr,
   produceEvents,
   produceRaw,
   redisCounts,
@@ -141,7 +141,7 @@ describe('real-time CTR', () => {
     const { names, deps, schemaId } = await setup(4);
     const now = Date.now();
     const events = acceptedEvents(20_000, now);
-    const truth = aggregateCtr(events);
+    const truth = expectedCtr(events);
     const countable = events.filter((e) => (e.event_type === 'ad_impression' || e.event_type === 'ad_click') && e.quarantine_reason === null);
     const duplicates = countable.length - new Set(countable.map((e) => e.event_id)).size;
     expect(duplicates).toBeGreaterThan(100);
@@ -174,8 +174,8 @@ describe('real-time CTR', () => {
     const renamed = startConsumer({ ...deps, config: { ...deps.config, ctr: { ...deps.config.ctr, group: uniqueName('test-ctr-renamed') } } });
     await produceEvents(kafka, names.topic, schemaId, more);
     const second = await untilCaughtUp(renamed, names);
-    expect([second.records, second.counted]).toEqual([more.length, aggregateCtr(more).reduce((n, d) => n + d.impressions + d.clicks, 0)]); // only the new records
-    expect(await redisCounts(redis, names.prefix)).toEqual(aggregateCtr([...events, ...more]));
+    expect([second.records, second.counted]).toEqual([more.length, expectedCtr(more).reduce((n, d) => n + d.impressions + d.clicks, 0)]); // only the new records
+    expect(await redisCounts(redis, names.prefix)).toEqual(expectedCtr([...events, ...more]));
   }, 180_000);
 
   it('a second consumer joining the group, and the first leaving, change nothing', async () => {
@@ -198,7 +198,7 @@ describe('real-time CTR', () => {
       await a.stop();
       await b?.stop();
     }
-    expect(await redisCounts(redis, names.prefix)).toEqual(aggregateCtr(trickle.produced()));
+    expect(await redisCounts(redis, names.prefix)).toEqual(expectedCtr(trickle.produced()));
   }, 180_000);
 
   it('sends 100 non-Avro records to the dead-letter topic with their partition and offset, and catches up', async () => {
@@ -223,7 +223,7 @@ describe('real-time CTR', () => {
     const progress = await untilCaughtUp(consumer, names);
     expect(progress.deadLetters).toBe(100);
     expect(await ctrLag(redis, kafka, names.topic, names.prefix)).toEqual({ total: 0, partitions: { 0: 0, 1: 0, 2: 0 } });
-    expect(await redisCounts(redis, names.prefix)).toEqual(aggregateCtr(events));
+    expect(await redisCounts(redis, names.prefix)).toEqual(expectedCtr(events));
 
     const dlq = await readRange(kafka, names.deadLetterTopic, new Map(), await endOffsets(kafka, names.deadLetterTopic));
     const letters = dlq.map((m) => JSON.parse((m.value as Buffer).toString('utf8')) as ConsumerDeadLetter);

@@ -13,11 +13,10 @@ import type { Admin } from 'kafkajs';
 import { createCtrActivities, ctrLag } from '../../activities/ctr';
 import { connectTemporal, createKafka, createRedis } from '../../activities/clients';
 import { SchemaRegistryClient } from '../../activities/schemaRegistry';
-import { aggregateCtr } from '../../core/ctr';
 import { repoPath } from '../../infra/repo';
 import { ensureCtrConsumer } from '../../workers/ctrConsumer';
 import { runCtrConsumer } from '../../workflows';
-import { acceptedEvents, ctrTestBed, EventTrickle, redisCounts, waitFor, type CtrTestBed } from '../support/ctr';
+import { acceptedEvents, ctrTestBed, EventTrickle, expectedCtr, redisCounts, waitFor, type CtrTestBed } from '../support/ctr';
 import { stackConfig, uniqueName } from '../support/stack';
 
 describe('the CTR consumer workflow', () => {
@@ -78,7 +77,7 @@ describe('the CTR consumer workflow', () => {
       expect(await ensureCtrConsumer(client, temporal, workflowId)).toEqual({ workflowId, started: true });
       expect(await ensureCtrConsumer(client, temporal, workflowId)).toEqual({ workflowId, started: false });
       await waitFor('the consumer to catch up', async () => (await lag(bed)) === 0, 60_000);
-      expect(await redisCounts(redis, bed.names.prefix)).toEqual(aggregateCtr(trickle.produced()));
+      expect(await redisCounts(redis, bed.names.prefix)).toEqual(expectedCtr(trickle.produced()));
 
       // Cancelled: the workflow waits for the activity, which leaves the group and disconnects.
       const handle = client.workflow.getHandle(workflowId);
@@ -92,7 +91,7 @@ describe('the CTR consumer workflow', () => {
       expect(await lag(bed)).toBeGreaterThan(0);
       expect(await ensureCtrConsumer(client, temporal, workflowId)).toEqual({ workflowId, started: true });
       await waitFor('the restarted consumer to catch up', async () => (await lag(bed)) === 0, 60_000);
-      expect(await redisCounts(redis, bed.names.prefix)).toEqual(aggregateCtr(trickle.produced()));
+      expect(await redisCounts(redis, bed.names.prefix)).toEqual(expectedCtr(trickle.produced()));
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
 
@@ -102,7 +101,7 @@ describe('the CTR consumer workflow', () => {
       await waitFor('a continued run', async () => (await handle.describe()).runId !== first.firstExecutionRunId, 30_000);
       await trickle.run(() => false);
       await waitFor('the consumer to catch up', async () => (await lag(bed)) === 0, 60_000);
-      expect(await redisCounts(redis, bed.names.prefix)).toEqual(aggregateCtr(events));
+      expect(await redisCounts(redis, bed.names.prefix)).toEqual(expectedCtr(events));
       await handle.cancel();
       await handle.result().catch(() => undefined);
     } finally {
@@ -159,7 +158,7 @@ describe('the CTR consumer workflow', () => {
       await trickle.run(() => false);
       // The heartbeat timeout (30 s) notices the dead worker; the session timeout (30 s) frees its partitions.
       await waitFor('the restarted consumer to catch up', async () => (await lag(bed)) === 0, 150_000, 1000);
-      expect(await redisCounts(redis, bed.names.prefix)).toEqual(aggregateCtr(events));
+      expect(await redisCounts(redis, bed.names.prefix)).toEqual(expectedCtr(events));
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       expect(pending.length).toBe(1);
       expect(pending[0]?.attempt ?? 0).toBeGreaterThan(1);
