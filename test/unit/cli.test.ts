@@ -51,11 +51,12 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['bogus'], "unknown command 'bogus'"],
+    [['bogus'], 'unknown command "bogus"; see `clicklake help`'],
     [['--bogus'], "unknown option '--bogus'"],
     [['generate', '--bogus'], "unknown option '--bogus'"],
     [['stack'], 'stack: give a subcommand: up, down, status'],
-    [['stack', 'sideways'], 'stack: unknown subcommand "sideways"; one of up, down, status'],
+    [['stack', 'sideways'], 'unknown command "stack sideways"; see `clicklake help`'],
+    [['stat'], 'unknown command "stat"; see `clicklake help`'],
     [['generate', '--rate'], "option '--rate <R>' argument missing"],
     [['generate', '--rate', 'ten'], '--rate: must be a number, got "ten"'],
     [['generate', '--rate', ''], '--rate: must be a number, got ""'],

@@ -53,7 +53,7 @@ function groupOf(parent: Command, word: string): Command {
   group.action((_options: unknown, self: Command) => {
     const names = self.commands.map((c) => c.name()).join(', ');
     const given = self.args[0];
-    throw new UsageError(given === undefined ? `${word}: give a subcommand: ${names}` : `${word}: unknown subcommand "${given}"; one of ${names}`);
+    throw given === undefined ? new UsageError(`${word}: give a subcommand: ${names}`) : unknownCommand(`${word} ${given}`);
   });
   return group;
 }
@@ -92,9 +92,14 @@ function describeGroups(command: Command): void {
   }
 }
 
-/** `error: unknown option '--bogus'` as commander says it, without its `error: ` prefix. */
+function unknownCommand(words: string): UsageError {
+  return new UsageError(`unknown command "${words}"; see \`${BIN} help\``);
+}
+
+/** `error: unknown option '--bogus'` as commander says it, without its `error: ` prefix; an unknown command as before. */
 function usageOf(err: CommanderError): UsageError {
-  return new UsageError(err.message.replace(/^error: /, ''));
+  const command = err.code === 'commander.unknownCommand' ? /unknown command '([^']*)'/.exec(err.message) : null;
+  return command ? unknownCommand(command[1] as string) : new UsageError(err.message.replace(/^error: /, ''));
 }
 
 function checkRequired(command: CliCommand, options: Readonly<Record<string, unknown>>): void {
