@@ -2,6 +2,7 @@
  * The real-time CTR consumer against the real stack: the apply script on the real Redis, and the
  * consumer on real topics (its own per test), compared with the ground truth of what was produced.
  */
+import { createHash } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { ctrForHour, ctrLag, readRealtimeCtr, runApplyScript, type CtrDeps, type CtrProgress } from '../../activities/ctr';
 import { createKafka, createRedis } from '../../activities/clients';
@@ -17,6 +18,7 @@ import {
   type CtrEventFields,
   type CtrRecord,
 } from '../../core/ctr';
+import { CTR_APPLY_SCRIPT } from '../../core/ctrScript';
 import type { ConsumerDeadLetter } from '../../core/deadLetter';
 import { frame } from '../../core/wireFormat';
 import { hourKey } from '../../core/time';
@@ -132,8 +134,11 @@ describe('real-time CTR', () => {
     });
 
     it('loads the script again after SCRIPT FLUSH (as after a Redis restart)', async () => {
+      const sha = createHash('sha1').update(CTR_APPLY_SCRIPT).digest('hex');
       await redis.script('FLUSH');
+      expect(await redis.script('EXISTS', sha)).toEqual([0]);
       expect(await apply([{ offset: 11, event: imp('e11') }])).toEqual({ kind: 'applied', counted: 1, duplicates: 0 });
+      expect(await redis.script('EXISTS', sha)).toEqual([1]);
     });
   });
 
