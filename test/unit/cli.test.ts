@@ -45,7 +45,8 @@ describe('parseCommandLine', () => {
     [[], { command: 'help', options: {}, words: '', json: false, help: false }],
     [['--json'], { command: 'help', options: {}, words: '', json: true, help: false }],
     [['help', 'stack', 'up'], { command: 'help', options: {}, words: 'stack up', json: false, help: false }],
-    [['verify', '--help'], { command: 'verify', options: {}, words: '', json: false, help: true }],
+    [['verify', '--help'], { command: 'help', options: {}, words: 'verify', json: false, help: true }],
+    [['stack', '--help'], { command: 'help', options: {}, words: 'stack', json: false, help: true }],
   ])('%j', (argv, expected) => {
     expect(parse(...argv)).toEqual(expected);
   });

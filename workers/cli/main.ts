@@ -35,11 +35,6 @@ async function withStdoutToStderr<T>(fn: () => Promise<T>): Promise<T> {
 async function outcomeOf(argv: readonly string[], commands: readonly CliCommand[], streams: Streams): Promise<{ json: boolean; outcome: Outcome }> {
   const parsed = parseCommandLine(argv, commands);
   const context: CommandContext = { json: parsed.json, progress: (message) => streams.stderr(reason(message)), commands };
-  if (parsed.help) {
-    const help = commands.find((c) => c.name === 'help');
-    if (help === undefined) throw new UsageError('--help: this CLI has no help command');
-    return { json: parsed.json, outcome: await help.run({}, parsed.command.name, context) };
-  }
   return { json: parsed.json, outcome: await parsed.command.run(parsed.options, parsed.words, context) };
 }
 

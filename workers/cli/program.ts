@@ -17,7 +17,7 @@ export interface ParsedCommandLine {
   readonly words: string;
   /** `--json` anywhere on the line. */
   readonly json: boolean;
-  /** `--help` anywhere on the line: show the command's help instead of running it. */
+  /** `--help` anywhere on the line: `command` is then `help`, and `words` the command it describes. */
   readonly help: boolean;
 }
 
@@ -45,12 +45,13 @@ function describe(spec: OptionSpec<unknown>): string {
   return `${spec.description}${range}${spec.required ? ' (required)' : ''}`;
 }
 
-/** The group command of `stack` in `stack up`: refuses to run alone or with a word it does not know. */
-function groupOf(parent: Command, word: string): Command {
+/** The group command of `stack` in `stack up`: refuses to run alone or with a word it does not know; `--help` asks for its help. */
+function groupOf(parent: Command, word: string, onHelp: (group: string) => void): Command {
   const found = parent.commands.find((c) => c.name() === word);
   if (found !== undefined) return found;
   const group = parent.command(word).allowExcessArguments(true);
   group.action((_options: unknown, self: Command) => {
+    if (self.optsWithGlobals<{ help?: boolean }>().help === true) return onHelp(word);
     const names = self.commands.map((c) => c.name()).join(', ');
     const given = self.args[0];
     throw given === undefined ? new UsageError(`${word}: give a subcommand: ${names}`) : unknownCommand(`${word} ${given}`);
@@ -59,7 +60,11 @@ function groupOf(parent: Command, word: string): Command {
 }
 
 /** The commander program of `commands`; `onAction` is told which command the line calls and with what. */
-export function buildProgram(commands: readonly CliCommand[], onAction: (command: CliCommand, options: Record<string, unknown>, words: string[]) => void = () => undefined): Command {
+export function buildProgram(
+  commands: readonly CliCommand[],
+  onAction: (command: CliCommand, options: Record<string, unknown>, words: string[]) => void = () => undefined,
+  onGroupHelp: (group: string) => void = () => undefined,
+): Command {
   const program = new Command(BIN)
     .helpOption(false)
     .helpCommand(false)
@@ -69,7 +74,7 @@ export function buildProgram(commands: readonly CliCommand[], onAction: (command
   for (const [key, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionOf(key, spec));
   for (const command of commands) {
     const words = command.name.split(' ');
-    const parent = words.slice(0, -1).reduce(groupOf, program);
+    const parent = words.slice(0, -1).reduce((at: Command, word) => groupOf(at, word, onGroupHelp), program);
     const sub = parent.command(words[words.length - 1] as string).description(command.summary);
     for (const [key, spec] of Object.entries(command.options)) sub.addOption(optionOf(key, spec));
     if (command.words !== undefined) sub.argument(`[${command.words.name}...]`, command.words.description);
@@ -113,9 +118,16 @@ function checkRequired(command: CliCommand, options: Readonly<Record<string, unk
 export function parseCommandLine(argv: readonly string[], commands: readonly CliCommand[]): ParsedCommandLine {
   const line = argv.some((a) => !a.startsWith('-')) ? [...argv] : ['help', ...argv];
   let called: { command: CliCommand; options: Record<string, unknown>; words: string[] } | undefined;
-  const program = buildProgram(commands, (command, options, words) => {
-    called = { command, options, words };
-  });
+  const help = commands.find((c) => c.name === 'help');
+  const program = buildProgram(
+    commands,
+    (command, options, words) => {
+      called = { command, options, words };
+    },
+    (group) => {
+      if (help !== undefined) called = { command: help, options: {}, words: [group] };
+    },
+  );
   try {
     program.parse(line, { from: 'user' });
   } catch (err) {
@@ -126,7 +138,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Cli
   }
   if (called === undefined) throw new UsageError(`no command in "${argv.join(' ')}"; see \`${BIN} help\``);
   const globals = program.opts<{ json: boolean; help: boolean }>();
-  if (!globals.help) checkRequired(called.command, called.options);
+  // `<command> --help` is `help <command>`.
+  if (globals.help && help !== undefined && called.command !== help) called = { command: help, options: {}, words: [called.command.name] };
+  checkRequired(called.command, called.options);
   return { command: called.command, options: called.options, words: called.words.join(' ').trim(), json: globals.json === true, help: globals.help === true };
 }
 
