@@ -58,9 +58,9 @@ describe('clicklake stack status --json', () => {
 });
 
 describe('clicklake CLI errors', () => {
-  it('exits non-zero with a one-line reason for an unknown command', () => {
+  it('exits 2 (a usage error) with a one-line reason for an unknown command', () => {
     const r = clicklake('stack', 'sideways');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual(['clicklake: unknown command "stack sideways"; see `clicklake help`']);
   });
