@@ -19,6 +19,8 @@ export interface ActivityDeps {
   readonly registry: SchemaRegistryClient;
   readonly redis: Redis;
   readonly presto: Presto;
+  /** What every promotion run records as `code_version` (workers/codeVersion.ts). */
+  readonly codeVersion: string;
 }
 
 export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities;

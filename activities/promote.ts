@@ -11,7 +11,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClicklakeConfig } from '../core/config';
 import { EMPTY_LEDGER, type Ledger } from '../core/ledger';
-import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../core/lakeTables';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS, type RunReason } from '../core/lakeTables';
 import { parseHourKey } from '../core/time';
 import type { Presto } from './clients';
 import { publishPartition } from './lake';
@@ -23,6 +23,7 @@ export interface PromoteDeps {
   readonly config: ClicklakeConfig;
   readonly s3: S3Client;
   readonly presto: Presto;
+  readonly codeVersion: string;
 }
 
 export interface RunIdentity {
@@ -30,6 +31,8 @@ export interface RunIdentity {
   readonly runId: string;
   /** Sortable, unique per run (core/versions.ts runVersion). */
   readonly version: string;
+  /** Why the run ran; absent in inputs recorded before the field existed (then `manual`). */
+  readonly reason?: RunReason;
 }
 
 export interface HourResult {
@@ -57,6 +60,8 @@ export interface DayResult {
 
 export function createPromoteActivities(deps: PromoteDeps) {
   const lake: Lake = { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket };
+  /** The audit columns that say which code ran and why (erasure counts nothing yet). */
+  const provenance = (input: RunIdentity) => ({ erased: 0, code_version: deps.codeVersion, reason: input.reason ?? 'manual' });
 
   return {
     /**
@@ -75,7 +80,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
       await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_EVENTS, values, input.result.silverLocation);
       await publishPartition(lake.s3, lake.presto, lake.bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {
-        await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', error: null, dt, hr });
+        await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', ...provenance(input), error: null, dt, hr });
       }
     },
 
@@ -88,7 +93,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
       const { dt, hr } = parseHourKey(input.hour);
       const ledger = input.silver ?? EMPTY_LEDGER;
       const finishedAt = Date.now(); // an audit stamp, as in publishHour
-      await appendAudit(lake, { layer: 'silver', ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'failed', error: input.error, dt, hr });
+      await appendAudit(lake, { layer: 'silver', ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'failed', ...provenance(input), error: input.error, dt, hr });
     },
 
     /** Recomputes the daily Gold tables of a day from its published Silver hours, and publishes them. */

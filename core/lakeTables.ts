@@ -121,6 +121,9 @@ export const GOLD_TITLE_PLAYS_DAILY: TableDef<TitlePlaysDailyRow> = defineTable<
 export type HourRunLayer = 'silver' | 'gold';
 /** `published`: the run switched the partition to its version; `failed`: it published nothing. */
 export type HourRunStatus = 'published' | 'failed';
+/** Why a run ran (CONTRACT §3 `reason`). */
+export type RunReason = 'scheduled' | 'manual' | 'reconcile' | 'backfill' | 'erasure';
+export const RUN_REASONS: readonly RunReason[] = ['scheduled', 'manual', 'reconcile', 'backfill', 'erasure'];
 
 /** One row of `lake.audit.hour_runs`: the ledger of one promotion run of an hour and layer. */
 export interface HourRunRow extends Ledger {
@@ -132,13 +135,21 @@ export interface HourRunRow extends Ledger {
   /** The run version the run wrote (core/versions.ts runVersion). */
   readonly version: string;
   readonly status: HourRunStatus;
+  /** Events of erased users dropped (the erasure issue); 0 until erasure exists. */
+  readonly erased: number;
+  /** The code that produced the run: `<package version>+<git commit>` of the worker. */
+  readonly code_version: string;
+  readonly reason: RunReason;
   /** Why a failed run failed (the error's name and message, no personal data); null when published. */
   readonly error: string | null;
   readonly dt: string;
   readonly hr: string;
 }
 
-/** CONTRACT §3's columns, then `version`, `status` and `error` (added at the end of the data columns, in that order). */
+/**
+ * CONTRACT §3's columns, then those added at the end of the data columns as they arrived: `version`,
+ * `status`, `erased`, `code_version`, `reason` (CONTRACT's order), and `error`.
+ */
 export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
   'audit',
   'hour_runs',
@@ -154,6 +165,9 @@ export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
     finished_at: 'bigint',
     version: 'varchar',
     status: 'varchar',
+    erased: 'bigint',
+    code_version: 'varchar',
+    reason: 'varchar',
     error: 'varchar',
     dt: 'varchar',
     hr: 'varchar',

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { codeVersion } from './codeVersion';
 import { createKafka, createRedis, createS3, Presto } from '../activities/clients';
 import { SchemaRegistryClient } from '../activities/schemaRegistry';
 import { requireSecrets, type ClicklakeConfig } from '../core/config';
@@ -21,6 +22,7 @@ export function activityDeps(config: ClicklakeConfig): ActivityDeps {
     // Lazy: connects on first use (the CTR consumer), so a process that never uses it holds no socket.
     redis: createRedis(config.redis, { lazy: true }),
     presto: new Presto(config.presto),
+    codeVersion: codeVersion(),
   };
 }
 

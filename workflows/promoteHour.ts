@@ -24,6 +24,7 @@ import type { BronzeActivities } from '../activities/bronze';
 import type { DriftActivities } from '../activities/drift';
 import type { HourResult, PromoteActivities } from '../activities/promote';
 import type { CtrDrift } from '../core/drift';
+import type { RunReason } from '../core/lakeTables';
 import { HOUR_MS, hourKey, parseHourKey } from '../core/time';
 import { runVersion } from '../core/versions';
 import { PROMOTION_STEP, REPORT_ONLY, SHORT } from './activityOptions';
@@ -49,6 +50,8 @@ export const previousHourRestatedSignal = defineSignal('previousHourRestated');
 export interface PromoteHourInput {
   /** `YYYY-MM-DDTHH`, UTC hour of event_time. */
   readonly hour: string;
+  /** Why it runs, recorded in the audit rows; `manual` when absent. A cascade run inherits it. */
+  readonly reason?: RunReason;
 }
 
 export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING' | 'READY' | 'FAILED';
@@ -86,7 +89,8 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   upsertSearchAttributes({ LakeHour: [hour], LakeDay: [dt], LakeDataset: ['events'], LakeLayer: ['silver'], LakeStatus: ['RUNNING'] });
 
   const info = workflowInfo();
-  const identity = { workflowId: info.workflowId, runId: info.runId, version: runVersion(info.runStartTime.getTime(), info.runId) };
+  const reason = input.reason ?? 'manual';
+  const identity = { workflowId: info.workflowId, runId: info.runId, version: runVersion(info.runStartTime.getTime(), info.runId), reason };
 
   let built: HourResult | undefined;
   try {
@@ -157,16 +161,16 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
   // This version changed the derived sessions the next (published) hour starts from: promote that
   // hour again, which cascades only as far as its own end state changes. A run of it already under
   // way is told (it builds again if it had already begun), or started anew if it finished meanwhile.
-  if (result.nextHourStale === true && patched(RESESSIONIZE_NEXT_HOUR)) await restateNextHour(hourKey(parseHourKey(hour).startMs + HOUR_MS));
+  if (result.nextHourStale === true && patched(RESESSIONIZE_NEXT_HOUR)) await restateNextHour(hourKey(parseHourKey(hour).startMs + HOUR_MS), reason);
   return result;
 }
 
-async function restateNextHour(next: string): Promise<void> {
+async function restateNextHour(next: string, reason: RunReason): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await startChild(promoteHour, {
         workflowId: promoteHourWorkflowId(next),
-        args: [{ hour: next }],
+        args: [{ hour: next, reason }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });

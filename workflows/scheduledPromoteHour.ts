@@ -25,7 +25,7 @@ export async function scheduledPromoteHour(): Promise<HourResult | { readonly ho
   const hour = hourKey(scheduledTimeMs() - HOUR_MS);
   const workflowId = promoteHourWorkflowId(hour);
   try {
-    return await executeChild(promoteHour, { workflowId, args: [{ hour }] });
+    return await executeChild(promoteHour, { workflowId, args: [{ hour, reason: 'scheduled' }] });
   } catch (err) {
     // A promotion of the hour already running (by hand) publishes it; events it did not wait for
     // make the hour STALE, and reconciliation restates it.

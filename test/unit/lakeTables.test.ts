@@ -56,7 +56,7 @@ describe('lake tables (CONTRACT §3)', () => {
     ]);
   });
 
-  it('gives Gold and the audit table the contract columns (audit: version, status and error added before the partitions)', () => {
+  it('gives Gold and the audit table the contract columns (audit: version, status, erased, code_version, reason and error added before the partitions)', () => {
     expect([GOLD_CTR_HOURLY, GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, AUDIT_HOUR_RUNS].map(columnsOf)).toEqual([
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'dt varchar', 'hr varchar'],
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'unique_users bigint', 'dt varchar'],
@@ -74,6 +74,9 @@ describe('lake tables (CONTRACT §3)', () => {
         'finished_at bigint',
         'version varchar',
         'status varchar',
+        'erased bigint',
+        'code_version varchar',
+        'reason varchar',
         'error varchar',
         'dt varchar',
         'hr varchar',
@@ -143,9 +146,9 @@ describe('lake tables (CONTRACT §3)', () => {
       [
         'adds the columns a table of an earlier release lacks, in table order',
         before,
-        ['version varchar', 'status varchar', 'error varchar'].map((c) => `ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "${c.split(' ')[0]}" ${c.split(' ')[1]}`),
+        ['version varchar', 'status varchar', 'erased bigint', 'code_version varchar', 'reason varchar', 'error varchar'].map((c) => `ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "${c.split(' ')[0]}" ${c.split(' ')[1]}`),
       ],
-      ['adds only what is missing', [...before, 'version', 'status'], [`ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "error" varchar`]],
+      ['adds only what is missing', [...before, 'version', 'status', 'erased', 'code_version', 'reason'], [`ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "error" varchar`]],
     ])('%s', (_name, existing, expected) => {
       expect(addMissingColumnsSql(AUDIT_HOUR_RUNS, asStored(existing))).toEqual(expected);
     });
