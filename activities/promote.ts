@@ -12,9 +12,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClicklakeConfig } from '../core/config';
 import { EMPTY_LEDGER, type Ledger } from '../core/ledger';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS, type RunReason } from '../core/lakeTables';
+import { restatementReason } from '../core/restatements';
 import { parseHourKey } from '../core/time';
 import type { Presto } from './clients';
 import { publishPartition } from './lake';
+import { recordRestatements } from './restatements';
 import { buildHour } from './promote/buildHour';
 import { appendAudit, type Lake } from './promote/lake';
 import { promoteDay } from './promote/promoteDay';
@@ -78,6 +80,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
       const { dt, hr } = parseHourKey(input.result.hour);
       const values = { dt, hr };
       await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_EVENTS, values, input.result.silverLocation);
+      await recordRestatements(lake, { def: GOLD_CTR_HOURLY, values, newVersion: input.result.version, newLocation: input.result.goldLocation, reason: restatementReason(input.reason), workflowId: input.workflowId, finishedAt });
       await publishPartition(lake.s3, lake.presto, lake.bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {
         await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', ...provenance(input), error: null, dt, hr });

@@ -17,6 +17,7 @@
 import type { Ledger } from './ledger';
 import { BadInputError } from './errors';
 import { METASTORE_PREFIX, quoteIdentifier, quoteLiteral, zonePrefix, type LakeSchema } from './lake';
+import type { RestatementRow } from './restatements';
 import type { SilverRow } from './silver';
 import { parseDay, parseHourKey } from './time';
 import type { CampaignDailyRow, CtrHourlyRow, DauDailyRow, TitlePlaysDailyRow } from './truth';
@@ -175,14 +176,40 @@ export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
   HOURLY,
 );
 
+/**
+ * `lake.audit.restatements` (CONTRACT §3): one row per Gold row whose values changed between two
+ * published versions of its partition (core/restatements.ts), hr `''` for daily tables. Not
+ * partitioned (a Hive partition cannot hold `''`): `dt` and `hr` are data columns, CONTRACT's order
+ * kept, and each publish that restates appends one small file directly under the table's prefix.
+ */
+export const AUDIT_RESTATEMENTS: TableDef<RestatementRow> = defineTable<RestatementRow>(
+  'audit',
+  'restatements',
+  {
+    table_name: 'varchar',
+    row_key: 'varchar',
+    old_version: 'varchar',
+    new_version: 'varchar',
+    old_values: 'varchar',
+    new_values: 'varchar',
+    reason: 'varchar',
+    workflow_id: 'varchar',
+    finished_at: 'bigint',
+    dt: 'varchar',
+    hr: 'varchar',
+  },
+  [],
+);
+
 /** Every table of the lake, in the order bootstrap creates them. */
-export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow>> = [
+export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow>> = [
   SILVER_EVENTS,
   GOLD_CTR_HOURLY,
   GOLD_CAMPAIGN_DAILY,
   GOLD_DAU_DAILY,
   GOLD_TITLE_PLAYS_DAILY,
   AUDIT_HOUR_RUNS,
+  AUDIT_RESTATEMENTS,
 ];
 
 /** The columns stored in Parquet files, in table order. */

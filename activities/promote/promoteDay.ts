@@ -11,6 +11,7 @@ import { hoursOfDay, parseHourKey } from '../../core/time';
 import { writeGoldDay } from '../goldSql';
 import { keyOfLocation, publishedLocation, publishPartition } from '../lake';
 import { uploadFile } from '../parquet';
+import { dayRestatementReason, recordRestatements } from '../restatements';
 import { requireBytes } from '../s3Objects';
 import { withTempDir } from '../tempDir';
 import type { DayResult, RunIdentity } from '../promote';
@@ -43,6 +44,8 @@ export async function promoteDay(lake: Lake, input: { dt: string } & RunIdentity
       [GOLD_TITLE_PLAYS_DAILY, day.files.title_plays_daily],
     ];
     for (const [def, file] of tables) await uploadFile(lake.s3, lake.bucket, `${partitionPrefix(def, values, input.version)}${PART}`, file);
+    const restated = { newVersion: input.version, reason: await dayRestatementReason(lake, GOLD_CAMPAIGN_DAILY, input.dt), workflowId: input.workflowId, finishedAt: Date.now() };
+    for (const [def] of tables) await recordRestatements(lake, { def, values, newLocation: partitionLocation(def, lake.bucket, values, input.version), ...restated });
     for (const [def] of tables) await publishPartition(lake.s3, lake.presto, lake.bucket, def, values, partitionLocation(def, lake.bucket, values, input.version));
     return { dt: input.dt, version: input.version, silverRows: day.silverRows, hoursRead: silverFiles.length, rows: day.rows };
   });

@@ -30,6 +30,7 @@ describe('lake tables (CONTRACT §3)', () => {
       ['gold.dau_daily', 'dt', 'gold/dau_daily/'],
       ['gold.title_plays_daily', 'dt', 'gold/title_plays_daily/'],
       ['audit.hour_runs', 'dt,hr', 'audit/hour_runs/'],
+      ['audit.restatements', '', 'audit/restatements/'],
     ]);
   });
 
