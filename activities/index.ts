@@ -9,6 +9,7 @@ import { createCtrActivities, type CtrActivities } from './ctr';
 import { createDriftActivities, type DriftActivities } from './drift';
 import { createProbeActivities, type ProbeActivities } from './probe';
 import { createPromoteActivities, type PromoteActivities } from './promote';
+import { createReconcileActivities, type ReconcileActivities } from './reconcile';
 import type { SchemaRegistryClient } from './schemaRegistry';
 
 /** The clients activities share, built once per worker process (workers/temporalWorker.ts). */
@@ -23,8 +24,8 @@ export interface ActivityDeps {
   readonly codeVersion: string;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & ReconcileActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps) };
+  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }) };
 }

@@ -2,11 +2,11 @@
  * The always-on workflows and the Temporal Schedules of the lake, created idempotently on every
  * `stack up`: a second call finds them running and changes nothing.
  */
-import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type ScheduleSpec } from '@temporalio/client';
 import { connectTemporal } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
 import { ensureCtrConsumer } from './ctrConsumer';
-import { ingestBronze, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
+import { ingestBronze, reconcileLate, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
 
 /** Business id of the one Bronze ingestion workflow: a second start joins the first. */
 export const INGEST_BRONZE_WORKFLOW_ID = 'ingest-bronze';
@@ -18,7 +18,16 @@ export const INGEST_BRONZE_WORKFLOW_ID = 'ingest-bronze';
 export const LAKE_SCHEDULES = [
   { id: 'promote-hourly', cron: '10 * * * *', workflowType: scheduledPromoteHour.name, description: 'Bronze -> Silver -> Gold of the previous hour' },
   { id: 'promote-daily', cron: '30 0 * * *', workflowType: scheduledPromoteDay.name, description: 'daily Gold of the previous day' },
+  // Every CLICKLAKE_RECONCILE_EVERY_MINUTES (the cron is the default's); its input from the reconcile config.
+  { id: 'reconcile-late', cron: '*/15 * * * *', workflowType: reconcileLate.name, description: 'promote again every STALE hour of the last days, then their days' },
 ] as const;
+
+/** When a schedule fires and with what: its cron and no input, or reconcile-late's configured interval and input. */
+function scheduleOf(schedule: (typeof LAKE_SCHEDULES)[number], config: ClicklakeConfig): { spec: ScheduleSpec; args: unknown[]; when: string } {
+  if (schedule.id !== 'reconcile-late') return { spec: { cronExpressions: [schedule.cron] }, args: [], when: `${schedule.cron} UTC` };
+  const { everyMinutes, lookbackDays, concurrency } = config.reconcile;
+  return { spec: { intervals: [{ every: everyMinutes * 60_000 }] }, args: [{ lookbackDays, concurrency }], when: `every ${everyMinutes} minutes` };
+}
 
 async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'running'> {
   try {
@@ -41,15 +50,16 @@ export async function ensureLakeWorkflows(config: ClicklakeConfig, progress: (me
     const ctr = await ensureCtrConsumer(client, config);
     if (ctr.started) progress(`started workflow ${ctr.workflowId}`);
     for (const schedule of LAKE_SCHEDULES) {
+      const { spec, args, when } = scheduleOf(schedule, config);
       try {
         await client.schedule.create({
           scheduleId: schedule.id,
-          spec: { cronExpressions: [schedule.cron] },
+          spec,
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-          action: { type: 'startWorkflow', workflowType: schedule.workflowType, taskQueue: config.temporal.taskQueue, args: [] },
+          action: { type: 'startWorkflow', workflowType: schedule.workflowType, taskQueue: config.temporal.taskQueue, args },
           memo: { description: schedule.description },
         });
-        progress(`created schedule ${schedule.id} (${schedule.cron} UTC)`);
+        progress(`created schedule ${schedule.id} (${when})`);
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       }

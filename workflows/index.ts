@@ -2,6 +2,7 @@
 export { ingestBronze } from './ingestBronze';
 export { promoteDay } from './promoteDay';
 export { promoteHour } from './promoteHour';
+export { reconcileLate } from './reconcileLate';
 export { runCtrConsumer } from './runCtrConsumer';
 export { scheduledPromoteDay } from './scheduledPromoteDay';
 export { scheduledPromoteHour } from './scheduledPromoteHour';

@@ -9,6 +9,7 @@ import { generateCommand } from './generate';
 import { helpCommand } from './help';
 import { promoteCommand } from './promote';
 import { queryCommand } from './query';
+import { reconcileCommand } from './reconcile';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './stack';
 import { statusCommand } from './status';
 import { verifyCommand } from './verify';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   generateCommand,
   statusCommand,
   promoteCommand,
+  reconcileCommand,
   ctrCommand,
   queryCommand,
   verifyCommand,
