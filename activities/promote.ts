@@ -11,6 +11,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClicklakeConfig } from '../core/config';
 import { EMPTY_LEDGER, type Ledger } from '../core/ledger';
+import type { RunQuality } from '../core/quality';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS, type RunReason } from '../core/lakeTables';
 import { restatementReason } from '../core/restatements';
 import { parseHourKey } from '../core/time';
@@ -50,6 +51,8 @@ export interface HourResult {
    * must be promoted again. Absent in results recorded before the field existed.
    */
   readonly nextHourStale?: boolean;
+  /** The run's quality figures and verdict (core/quality.ts); absent in results recorded before it. */
+  readonly quality?: RunQuality;
 }
 
 export interface DayResult {
@@ -58,6 +61,21 @@ export interface DayResult {
   readonly silverRows: number;
   readonly hoursRead: number;
   readonly rows: { readonly campaign_daily: number; readonly dau_daily: number; readonly title_plays_daily: number };
+}
+
+/** The quality columns of an audit row; all null when the run has no figures (failed, or recorded before them). */
+function qualityColumns(quality: RunQuality | undefined) {
+  const f = quality?.figures;
+  return {
+    reject_rate: f?.reject_rate ?? null,
+    duplicate_rate: f?.duplicate_rate ?? null,
+    volume_ratio: f?.volume_ratio ?? null,
+    null_rate_campaign: f?.null_rate_campaign ?? null,
+    null_rate_device_type: f?.null_rate_device_type ?? null,
+    null_rate_country: f?.null_rate_country ?? null,
+    quality: quality?.level ?? null,
+    quality_reasons: quality === undefined || quality.reasons.length === 0 ? null : quality.reasons.join('; '),
+  };
 }
 
 export function createPromoteActivities(deps: PromoteDeps) {
@@ -70,8 +88,8 @@ export function createPromoteActivities(deps: PromoteDeps) {
      * Builds Silver and hourly Gold of an hour under the run's version, unpublished. Fails at once
      * (InvariantViolationError, LedgerImbalanceError) when what it wrote does not hold its ledger.
      */
-    buildHour(input: { hour: string } & RunIdentity): Promise<HourResult> {
-      return buildHour(lake, deps.config.pii.hmacKey, input);
+    buildHour(input: { hour: string; acceptQuality?: boolean } & RunIdentity): Promise<HourResult> {
+      return buildHour(lake, { hmacKey: deps.config.pii.hmacKey, quality: deps.config.quality }, input);
     },
 
     /** Switches the hour's Silver and Gold partitions to the run's version and appends the ledger rows. */
@@ -83,7 +101,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
       await recordRestatements(lake, { def: GOLD_CTR_HOURLY, values, newVersion: input.result.version, newLocation: input.result.goldLocation, reason: restatementReason(input.reason), workflowId: input.workflowId, finishedAt });
       await publishPartition(lake.s3, lake.presto, lake.bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {
-        await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', ...provenance(input), error: null, dt, hr });
+        await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', ...provenance(input), error: null, ...qualityColumns(input.result.quality), dt, hr });
       }
     },
 
@@ -96,7 +114,7 @@ export function createPromoteActivities(deps: PromoteDeps) {
       const { dt, hr } = parseHourKey(input.hour);
       const ledger = input.silver ?? EMPTY_LEDGER;
       const finishedAt = Date.now(); // an audit stamp, as in publishHour
-      await appendAudit(lake, { layer: 'silver', ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'failed', ...provenance(input), error: input.error, dt, hr });
+      await appendAudit(lake, { layer: 'silver', ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'failed', ...provenance(input), error: input.error, ...qualityColumns(undefined), dt, hr });
     },
 
     /** Recomputes the daily Gold tables of a day from its published Silver hours, and publishes them. */

@@ -63,6 +63,8 @@ export interface SilverHourOutput {
   readonly adEvents: number;
   /** Sum of impressions + clicks over the Gold file as written; equals adEvents when Gold is exact. */
   readonly goldCounted: number;
+  /** Missing key dimensions, for the quality gates (core/quality.ts qualityFigures). */
+  readonly nulls: { readonly adEvents: number; readonly adWithoutCampaign: number; readonly kept: number; readonly withoutDeviceType: number; readonly withoutCountry: number };
   /** Records the SQL fast check passed to the JS rules. */
   readonly checkedInJs: number;
 }
@@ -203,13 +205,21 @@ async function readFigures(connection: DuckDBConnection, kept: KeptRelation, inp
   const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(connection, keptLedgerSql(kept));
   const silverFile = `read_parquet(${quoteLiteral(input.silverFile)})`;
   const goldFile = `read_parquet(${quoteLiteral(input.goldFile)})`;
-  const [silverRows, adEvents, goldRows, goldCounted] = await scalarRow(
+  const [silverRows, adEvents, goldRows, goldCounted, withoutDeviceType, withoutCountry] = await scalarRow(
     connection,
     `SELECT (SELECT count(*) FROM ${silverFile}), (SELECT count(*) FROM ${silverFile} WHERE ${AD_EVENT_SQL}), ` +
-      `(SELECT count(*) FROM ${goldFile}), (SELECT coalesce(sum(impressions + clicks), 0) FROM ${goldFile})`,
+      `(SELECT count(*) FROM ${goldFile}), (SELECT coalesce(sum(impressions + clicks), 0) FROM ${goldFile}), ` +
+      `(SELECT count(*) FILTER (WHERE device_type IS NULL) FROM ${silverFile}), (SELECT count(*) FILTER (WHERE country IS NULL) FROM ${silverFile})`,
+  );
+  // Every ad event of the hour as read (valid or not), and those without a campaign: a quality figure.
+  const adTypes = AD_EVENT_TYPES.map(quoteLiteral).join(', ');
+  const [adRead, adWithoutCampaign] = await scalarRow(
+    connection,
+    `SELECT count(*) FILTER (WHERE event_type IN (${adTypes})), count(*) FILTER (WHERE event_type IN (${adTypes}) AND campaign_id IS NULL) FROM bronze`,
   );
   const ledger: Ledger = { rows_in: n(rowsIn), rows_out: n(valid) - n(duplicates) - n(lateWinners), duplicates: n(duplicates), rejected, late: n(lateWinners) };
-  return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted) };
+  const nulls = { adEvents: n(adRead), adWithoutCampaign: n(adWithoutCampaign), kept: n(silverRows), withoutDeviceType: n(withoutDeviceType), withoutCountry: n(withoutCountry) };
+  return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), nulls };
 }
 
 /** The prior cursors with this hour's last session of each user laid over them. */

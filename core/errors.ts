@@ -102,6 +102,17 @@ export class LedgerImbalanceError extends InvariantViolationError {
   }
 }
 
+/**
+ * A promotion's quality gate blocked it (core/quality.ts): more of the hour is broken than the
+ * blocking threshold allows, so publishing would spread poisoned numbers. Final for this run; a run
+ * asked to accept the quality (`promote --accept-quality`) or a changed threshold can publish it.
+ */
+export class QualityGateError extends ClicklakeError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
 /** An HTTP answer other than 2xx, with the status, the CONTRACT §2 error body and extra headers. */
 export class HttpError extends ClicklakeError {
   readonly status: number;
@@ -133,6 +144,7 @@ export const ERROR_TYPES = [
   SchemaMismatchError,
   InvariantViolationError,
   LedgerImbalanceError,
+  QualityGateError,
   HttpError,
 ] as const;
 

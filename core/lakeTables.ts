@@ -143,13 +143,24 @@ export interface HourRunRow extends Ledger {
   readonly reason: RunReason;
   /** Why a failed run failed (the error's name and message, no personal data); null when published. */
   readonly error: string | null;
+  /** The run's quality figures (core/quality.ts); null on a failed run that got no figures. */
+  readonly reject_rate: number | null;
+  readonly duplicate_rate: number | null;
+  readonly volume_ratio: number | null;
+  readonly null_rate_campaign: number | null;
+  readonly null_rate_device_type: number | null;
+  readonly null_rate_country: number | null;
+  /** `ok`, `warn`, `accepted` (a blocking level published on request); null when failed before judging. */
+  readonly quality: string | null;
+  /** Every figure past a bound, `; `-separated; null when none. */
+  readonly quality_reasons: string | null;
   readonly dt: string;
   readonly hr: string;
 }
 
 /**
  * CONTRACT §3's columns, then those added at the end of the data columns as they arrived: `version`,
- * `status`, `erased`, `code_version`, `reason` (CONTRACT's order), and `error`.
+ * `status`, `erased`, `code_version`, `reason` (CONTRACT's order), `error`, and the quality figures.
  */
 export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
   'audit',
@@ -170,6 +181,14 @@ export const AUDIT_HOUR_RUNS: TableDef<HourRunRow> = defineTable<HourRunRow>(
     code_version: 'varchar',
     reason: 'varchar',
     error: 'varchar',
+    reject_rate: 'double',
+    duplicate_rate: 'double',
+    volume_ratio: 'double',
+    null_rate_campaign: 'double',
+    null_rate_device_type: 'double',
+    null_rate_country: 'double',
+    quality: 'varchar',
+    quality_reasons: 'varchar',
     dt: 'varchar',
     hr: 'varchar',
   },

@@ -29,12 +29,13 @@ async function withClient<T>(config: ClicklakeConfig, fn: (client: Client) => Pr
 }
 
 /** Starts the promotion of an hour (or joins the one running) and waits for its result. */
-export function runPromoteHour(config: ClicklakeConfig, hour: string): Promise<HourResult> {
+export function runPromoteHour(config: ClicklakeConfig, hour: string, options: { readonly acceptQuality?: boolean } = {}): Promise<HourResult> {
   const { key } = parseHourKey(hour);
   return withClient(config, async (client) => {
     const workflowId = promoteHourWorkflowId(key);
     try {
-      const handle = await client.workflow.start(promoteHour, { workflowId, taskQueue: config.temporal.taskQueue, args: [{ hour: key }] });
+      const input = options.acceptQuality === true ? { hour: key, acceptQuality: true } : { hour: key };
+      const handle = await client.workflow.start(promoteHour, { workflowId, taskQueue: config.temporal.taskQueue, args: [input] });
       return await handle.result();
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -52,6 +52,8 @@ export interface PromoteHourInput {
   readonly hour: string;
   /** Why it runs, recorded in the audit rows; `manual` when absent. A cascade run inherits it. */
   readonly reason?: RunReason;
+  /** Publish even when the quality gate blocks (core/quality.ts); recorded as quality `accepted`. */
+  readonly acceptQuality?: boolean;
 }
 
 export type PromoteHourStatus = 'WAITING_FOR_BRONZE' | 'BUILDING' | 'PUBLISHING' | 'READY' | 'FAILED';
@@ -105,7 +107,7 @@ export async function promoteHour(input: PromoteHourInput): Promise<HourResult> 
     for (;;) {
       previousHourRestated = false;
       state = { status: 'BUILDING' };
-      built = await promote.buildHour({ hour, ...identity });
+      built = await promote.buildHour({ hour, ...identity, ...(input.acceptQuality === true ? { acceptQuality: true } : {}) });
       if (restatedMeanwhile()) continue;
       state = { status: 'PUBLISHING', result: built };
       await promote.publishHour({ result: built, ...identity });

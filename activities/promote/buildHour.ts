@@ -9,12 +9,14 @@ import { log } from '@temporalio/activity';
 import * as path from 'node:path';
 import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS } from '../../core/lakeTables';
 import { checkHourBuild } from '../../core/promotionChecks';
+import { QualityGateError } from '../../core/errors';
+import { judgeQuality, previousDays, qualityFigures, volumeBaseline, volumeBaselineSql, type QualityThresholds, type RunQuality } from '../../core/quality';
 import { nextHourSessionsChanged, sessionStateToJson, type SessionCursor } from '../../core/silver';
 import type { HourCoverage } from '../../core/staleness';
 import { HOUR_MS, hourKey, parseHourKey } from '../../core/time';
 import { publishedLocation } from '../lake';
 import { uploadFile } from '../parquet';
-import { buildSilverHour } from '../silverSql';
+import { buildSilverHour, type SilverHourOutput } from '../silverSql';
 import { withTempDir } from '../tempDir';
 import type { HourResult, RunIdentity } from '../promote';
 import { COVERAGE, downloadBronze, heartbeating, PART, priorSessions, publishedSessions, SESSIONS, type Lake } from './lake';
@@ -45,7 +47,30 @@ async function nextHourStale(lake: Lake, hour: string, endState: Map<string, Ses
   return (await publishedLocation(lake.s3, lake.bucket, SILVER_EVENTS, { dt: next.dt, hr: next.hr })) !== undefined;
 }
 
-export async function buildHour(lake: Lake, hmacKey: string, input: { hour: string } & RunIdentity): Promise<HourResult> {
+/**
+ * The run's quality (core/quality.ts): its figures against the thresholds, with the volume baseline
+ * from the audit table (the same hour on the previous 7 days). A blocking level fails the run with a
+ * QualityGateError before anything is uploaded, unless the run accepts it.
+ */
+async function judgeRun(lake: Lake, hour: string, built: SilverHourOutput, thresholds: QualityThresholds, acceptQuality: boolean): Promise<RunQuality> {
+  const { dt, hr } = parseHourKey(hour);
+  const previous = await lake.presto.queryObjects(volumeBaselineSql(hr, previousDays(dt, 7)));
+  const figures = qualityFigures(built.ledger, built.nulls, volumeBaseline(previous.map((row) => Number(row.rows_in))));
+  const verdict = judgeQuality(figures, thresholds);
+  if (verdict.level === 'block' && !acceptQuality) {
+    throw new QualityGateError(`quality ${hour}: ${verdict.reasons.join('; ')} (promote --accept-quality publishes it anyway)`);
+  }
+  if (verdict.level !== 'ok') log.warn('quality gate', { hour, level: verdict.level, reasons: verdict.reasons, accepted: acceptQuality });
+  return { figures, level: verdict.level === 'block' ? 'accepted' : verdict.level, reasons: verdict.reasons };
+}
+
+export interface BuildSettings {
+  readonly hmacKey: string;
+  readonly quality: QualityThresholds;
+}
+
+export async function buildHour(lake: Lake, settings: BuildSettings, input: { hour: string; acceptQuality?: boolean } & RunIdentity): Promise<HourResult> {
+  const { hmacKey } = settings;
   const { key: hour } = parseHourKey(input.hour);
   return withTempDir(`clicklake-promote-${hour}-`, async (dir) => {
     const bronze = await downloadBronze(lake, hour, dir);
@@ -58,7 +83,8 @@ export async function buildHour(lake: Lake, hmacKey: string, input: { hour: stri
     for (const rejection of built.rejections.slice(0, 20)) {
       log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
     }
+    const quality = await judgeRun(lake, hour, built, settings.quality, input.acceptQuality === true);
     const locations = await uploadVersion(lake, input.version, files, built.endState, bronze.coverage);
-    return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState) };
+    return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState), quality };
   });
 }

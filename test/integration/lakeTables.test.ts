@@ -31,6 +31,8 @@ import { runVersion } from '../../core/versions';
 import { stackConfig, uniqueName } from '../support/stack';
 
 const HOUR = { dt: '2026-11-22', hr: '05' };
+/** Quality columns of a published run (one warning, to read a text column back too). */
+const QUALITY = { reject_rate: 0.1, duplicate_rate: 0.2, volume_ratio: null, null_rate_campaign: 0, null_rate_device_type: 0.5, null_rate_country: 0.25, quality: 'warn', quality_reasons: 'reject_rate 0.1 > warn 0.05' };
 const DAY = { dt: '2026-11-22' };
 const T0 = Date.UTC(2026, 10, 22, 5, 12, 30, 123);
 
@@ -134,6 +136,7 @@ const CASES = [
         code_version: '0.1.0+test',
         reason: 'manual',
         error: null,
+        ...QUALITY,
         ...HOUR,
       },
       {
@@ -152,6 +155,7 @@ const CASES = [
         code_version: '0.1.0+test',
         reason: 'manual',
         error: null,
+        ...QUALITY,
         ...HOUR,
       },
     ],
@@ -172,6 +176,14 @@ const CASES = [
         code_version: '0.1.0+test',
         reason: 'reconcile',
         error: 'InvariantViolationError: silver 2026-11-22T05: wrote 10 rows, the ledger says 11',
+        reject_rate: null,
+        duplicate_rate: null,
+        volume_ratio: null,
+        null_rate_campaign: null,
+        null_rate_device_type: null,
+        null_rate_country: null,
+        quality: null,
+        quality_reasons: null,
         ...HOUR,
       },
     ],

@@ -42,7 +42,7 @@ describe('a promoteHour whose two activities trade places', () => {
 
   it('differs from the workflow only in the order of those two lines', () => {
     const changed = original.split('\n').flatMap((line, i) => (line === reordered.split('\n')[i] ? [] : [line.trim()]));
-    expect(changed).toEqual(['await bronze.waitForBronze({ endOffsets });', 'built = await promote.buildHour({ hour, ...identity });']);
+    expect(changed).toEqual(['await bronze.waitForBronze({ endOffsets });', 'built = await promote.buildHour({ hour, ...identity, ...(input.acceptQuality === true ? { acceptQuality: true } : {}) });']);
     expect([...reordered.split('\n')].sort()).toEqual([...original.split('\n')].sort());
   });
 

@@ -36,7 +36,15 @@ export function lakeAttribute<N extends SearchAttributeName>(name: N) {
 async function startTestServer(): Promise<TestWorkflowEnvironment> {
   if (Runtime._instance === undefined) Runtime.install({ logger: new DefaultLogger('ERROR') });
   const searchAttributes = (Object.keys(SEARCH_ATTRIBUTES) as SearchAttributeName[]).map(lakeAttribute);
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes } });
+  // The SDK gives the server 5 s to answer, fixed; on a loaded 2-core machine (bundling beside it)
+  // a start can take longer, so a start that times out is tried again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes } });
+    } catch (err) {
+      if (attempt >= 4 || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 export interface WorkflowTestServer {

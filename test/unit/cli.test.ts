@@ -35,8 +35,8 @@ describe('parseCommandLine', () => {
       { command: 'generate', options: { ...GENERATE_DEFAULTS, rate: 250, dupPct: 2.5, truth: 'out.json', gzip: true, seed: 7 }, words: '', json: true, help: false },
     ],
     [['demo'], { command: 'demo', options: { rate: 3000, duration: 15 }, words: '', json: false, help: false }],
-    [['promote', '--hour', '2026-11-22T05'], { command: 'promote', options: { hour: '2026-11-22T05' }, words: '', json: false, help: false }],
-    [['promote', '--day=2026-11-22'], { command: 'promote', options: { day: '2026-11-22' }, words: '', json: false, help: false }],
+    [['promote', '--hour', '2026-11-22T05'], { command: 'promote', options: { hour: '2026-11-22T05', acceptQuality: false }, words: '', json: false, help: false }],
+    [['promote', '--day=2026-11-22'], { command: 'promote', options: { day: '2026-11-22', acceptQuality: false }, words: '', json: false, help: false }],
     [['ctr', '--campaign-id', 'c00001'], { command: 'ctr', options: { campaignId: 'c00001', minutes: 60 }, words: '', json: false, help: false }],
     [['ctr', '--campaign-id', 'c1', '--minutes', '1440'], { command: 'ctr', options: { campaignId: 'c1', minutes: 1440 }, words: '', json: false, help: false }],
     [['query', 'SELECT 1', '--json'], { command: 'query', options: {}, words: 'SELECT 1', json: true, help: false }],
@@ -93,7 +93,7 @@ describe('parseCommandLine', () => {
 describe('help --json', () => {
   it('lists every command with its options and their rules', () => {
     const doc = helpDocument(COMMANDS);
-    expect(doc.commands.map((c) => c.name)).toEqual(['stack up', 'stack down', 'stack status', 'demo', 'generate', 'status', 'promote', 'reconcile', 'ctr', 'query', 'verify', 'help']);
+    expect(doc.commands.map((c) => c.name)).toEqual(['stack up', 'stack down', 'stack status', 'demo', 'generate', 'status', 'promote', 'reconcile', 'backfill', 'ctr', 'query', 'verify', 'help']);
     expect(doc.commands.find((c) => c.name === 'ctr')).toEqual({
       name: 'ctr',
       summary: 'minute-level CTR of a campaign from Redis, by event time',

@@ -21,7 +21,7 @@ describe('the errors module', () => {
 
   it('derives the non-retryable type names from the classes whose every instance is final', () => {
     expect(nonRetryableErrorTypes().sort()).toEqual(
-      ['BadInputError', 'ConfigError', 'InstallError', 'InvariantViolationError', 'LedgerImbalanceError', 'QueryUserError', 'SchemaMismatchError', 'StackError'].sort(),
+      ['BadInputError', 'ConfigError', 'InstallError', 'InvariantViolationError', 'LedgerImbalanceError', 'QualityGateError', 'QueryUserError', 'SchemaMismatchError', 'StackError'].sort(),
     );
   });
 

@@ -57,7 +57,7 @@ describe('lake tables (CONTRACT §3)', () => {
     ]);
   });
 
-  it('gives Gold and the audit table the contract columns (audit: version, status, erased, code_version, reason and error added before the partitions)', () => {
+  it('gives Gold and the audit table the contract columns (audit: version, status, erased, code_version, reason, error and the quality figures added before the partitions)', () => {
     expect([GOLD_CTR_HOURLY, GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, AUDIT_HOUR_RUNS].map(columnsOf)).toEqual([
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'dt varchar', 'hr varchar'],
       ['campaign_id varchar', 'impressions bigint', 'clicks bigint', 'ctr double', 'unique_users bigint', 'dt varchar'],
@@ -79,6 +79,14 @@ describe('lake tables (CONTRACT §3)', () => {
         'code_version varchar',
         'reason varchar',
         'error varchar',
+        'reject_rate double',
+        'duplicate_rate double',
+        'volume_ratio double',
+        'null_rate_campaign double',
+        'null_rate_device_type double',
+        'null_rate_country double',
+        'quality varchar',
+        'quality_reasons varchar',
         'dt varchar',
         'hr varchar',
       ],
@@ -147,9 +155,13 @@ describe('lake tables (CONTRACT §3)', () => {
       [
         'adds the columns a table of an earlier release lacks, in table order',
         before,
-        ['version varchar', 'status varchar', 'erased bigint', 'code_version varchar', 'reason varchar', 'error varchar'].map((c) => `ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "${c.split(' ')[0]}" ${c.split(' ')[1]}`),
+        ['version varchar', 'status varchar', 'erased bigint', 'code_version varchar', 'reason varchar', 'error varchar', 'reject_rate double', 'duplicate_rate double', 'volume_ratio double', 'null_rate_campaign double', 'null_rate_device_type double', 'null_rate_country double', 'quality varchar', 'quality_reasons varchar'].map((c) => `ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "${c.split(' ')[0]}" ${c.split(' ')[1]}`),
       ],
-      ['adds only what is missing', [...before, 'version', 'status', 'erased', 'code_version', 'reason'], [`ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "error" varchar`]],
+      [
+        'adds only what is missing',
+        [...before, 'version', 'status', 'erased', 'code_version', 'reason', 'error', 'reject_rate', 'duplicate_rate', 'volume_ratio', 'null_rate_campaign', 'null_rate_device_type', 'null_rate_country', 'quality'],
+        [`ALTER TABLE "lake"."audit"."hour_runs" ADD COLUMN "quality_reasons" varchar`],
+      ],
     ])('%s', (_name, existing, expected) => {
       expect(addMissingColumnsSql(AUDIT_HOUR_RUNS, asStored(existing))).toEqual(expected);
     });

@@ -2,7 +2,7 @@
 import { BadInputError, errorMessage } from '../../core/errors';
 import { parseDay, parseHourKey } from '../../core/time';
 import { loadConfig } from '../config';
-import { defineCommand, textOption } from './command';
+import { defineCommand, flagOption, textOption } from './command';
 import { UsageError } from './program';
 
 /** The parser's refusal (`hour: expected ...`), naming the flag instead. */
@@ -22,20 +22,23 @@ export const promoteCommand = defineCommand({
   options: {
     hour: textOption('YYYY-MM-DDTHH', 'the hour to promote (UTC)', { check: checkWith(parseHourKey) }),
     day: textOption('YYYY-MM-DD', 'the day whose daily Gold tables to recompute (UTC)', { check: checkWith(parseDay) }),
+    acceptQuality: flagOption('publish the hour even when its quality gate blocks it (recorded as quality "accepted")'),
   },
-  async run({ hour, day }) {
+  async run({ hour, day, acceptQuality }) {
     if ((hour === undefined) === (day === undefined)) throw new UsageError('promote: give exactly one of --hour YYYY-MM-DDTHH or --day YYYY-MM-DD');
+    if (acceptQuality && hour === undefined) throw new UsageError('promote: --accept-quality goes with --hour');
     const { runPromoteDay, runPromoteHour } = await import('../lakeCommands');
     const config = loadConfig();
     if (hour !== undefined) {
-      const result = await runPromoteHour(config, hour);
+      const result = await runPromoteHour(config, hour, { acceptQuality });
       const l = result.silver;
       return {
         value: result,
         text: () =>
           `promoted ${result.hour} (version ${result.version})\n` +
           `  silver: rows_in ${l.rows_in} = rows_out ${l.rows_out} + duplicates ${l.duplicates} + rejected ${l.rejected} + late ${l.late}\n` +
-          `  gold:   ${result.goldRows} ctr_hourly rows from ${result.gold.rows_in} Silver rows\n`,
+          `  gold:   ${result.goldRows} ctr_hourly rows counting ${result.gold.rows_out} ad events of Silver\n` +
+          (result.quality && result.quality.level !== 'ok' ? `  quality ${result.quality.level}: ${result.quality.reasons.join('; ')}\n` : ''),
       };
     }
     const result = await runPromoteDay(config, day as string);
