@@ -125,6 +125,8 @@ export interface ClicklakeConfig {
   readonly collector: CollectorConfig;
   readonly ctr: CtrConfig;
   readonly worker: WorkerConfig;
+  /** Late-data reconciliation and when a day's daily Gold is final (workflows/reconcileLate.ts, core/dayState.ts). */
+  readonly reconcile: ReconcileConfig;
   readonly pii: { readonly hmacKey: string };
   /** The promotion's quality gates (core/quality.ts). */
   readonly quality: QualityThresholds;
@@ -167,6 +169,10 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_CTR_KEY_PREFIX: 'ctr',
   CLICKLAKE_CTR_RETENTION_HOURS: '48',
   CLICKLAKE_CTR_DEDUP_MINUTES: '10',
+  CLICKLAKE_RECONCILE_EVERY_MINUTES: '15',
+  CLICKLAKE_RECONCILE_LOOKBACK_DAYS: '8',
+  CLICKLAKE_RECONCILE_CONCURRENCY: '4',
+  CLICKLAKE_FINAL_AFTER_HOURS: '6',
   CLICKLAKE_QUALITY_REJECT_WARN: '0.05',
   CLICKLAKE_QUALITY_REJECT_BLOCK: '0.2',
   CLICKLAKE_QUALITY_DUPLICATE_WARN: '0.1',
@@ -378,6 +384,27 @@ function parseCtr(env: Env): CtrConfig {
   };
 }
 
+/** The `reconcile-late` schedule and workflow, and the finality horizon of daily Gold. */
+export interface ReconcileConfig {
+  /** How often the schedule looks for STALE hours. */
+  readonly everyMinutes: number;
+  /** How far back it looks: the allowed lateness (7 days) and one more day. */
+  readonly lookbackDays: number;
+  /** Hours re-promoted at once. */
+  readonly concurrency: number;
+  /** A day's daily Gold is final this many hours after the day ends; later changes are still applied and recorded. */
+  readonly finalAfterHours: number;
+}
+
+function parseReconcile(env: Env): ReconcileConfig {
+  return {
+    everyMinutes: integer(env, 'CLICKLAKE_RECONCILE_EVERY_MINUTES', 15, 1, 24 * 60),
+    lookbackDays: integer(env, 'CLICKLAKE_RECONCILE_LOOKBACK_DAYS', 8, 1, 366),
+    concurrency: integer(env, 'CLICKLAKE_RECONCILE_CONCURRENCY', 4, 1, 64),
+    finalAfterHours: integer(env, 'CLICKLAKE_FINAL_AFTER_HOURS', 6, 0, 24 * 366),
+  };
+}
+
 /**
  * Parses the environment into the typed configuration, one parser per group.
  * `secrets` are the locally generated credentials; explicit variables win over them.
@@ -402,9 +429,29 @@ export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): Cli
     collector: parseCollector(env, host, ports, secrets),
     ctr: parseCtr(env),
     worker: { host, metricsPort: ports.workerMetrics, metricsUrl: `http://${host}:${ports.workerMetrics}/metrics` },
-    pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
+    reconcile: parseReconcile(env),
     quality: parseQuality(env),
+    pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
   };
+}
+
+/**
+ * Before the first `stack up` there are no generated secrets yet. The slices that need one then hold
+ * the empty string, and `requireSecrets` tells an entrypoint that needs them what to do.
+ */
+function lazySecret(env: Env, name: ConfigVariable, generated: string | undefined, minLength: number): string {
+  const value = raw(env, name) ?? generated;
+  if (value === undefined) return '';
+  if (value.length < minLength) throw new ConfigError(`${name}: must be at least ${minLength} characters`);
+  return value;
+}
+
+/** Throws a ConfigError naming the first missing secret; call from entrypoints that talk to S3 or the collector. */
+export function requireSecrets(config: ClicklakeConfig): void {
+  if (config.s3.accessKeyId === '') throw new ConfigError('CLICKLAKE_S3_ACCESS_KEY: not set and not generated yet; run `clicklake stack up` first');
+  if (config.s3.secretAccessKey === '') throw new ConfigError('CLICKLAKE_S3_SECRET_KEY: not set and not generated yet; run `clicklake stack up` first');
+  if (config.collector.apiKeys.length === 0) throw new ConfigError('CLICKLAKE_API_KEYS: not set and not generated yet; run `clicklake stack up` first');
+  if (config.pii.hmacKey === '') throw new ConfigError('CLICKLAKE_PII_HMAC_KEY: not set and not generated yet; run `clicklake stack up` first');
 }
 
 /** A bound: a non-negative decimal, or `off` (never reached). */
@@ -430,23 +477,4 @@ function parseQuality(env: Env): QualityThresholds {
     volumeFactor: volume,
     nullRate: bounds(env, 'CLICKLAKE_QUALITY_NULL_WARN', 'CLICKLAKE_QUALITY_NULL_BLOCK'),
   };
-}
-
-/**
- * Before the first `stack up` there are no generated secrets yet. The slices that need one then hold
- * the empty string, and `requireSecrets` tells an entrypoint that needs them what to do.
- */
-function lazySecret(env: Env, name: ConfigVariable, generated: string | undefined, minLength: number): string {
-  const value = raw(env, name) ?? generated;
-  if (value === undefined) return '';
-  if (value.length < minLength) throw new ConfigError(`${name}: must be at least ${minLength} characters`);
-  return value;
-}
-
-/** Throws a ConfigError naming the first missing secret; call from entrypoints that talk to S3 or the collector. */
-export function requireSecrets(config: ClicklakeConfig): void {
-  if (config.s3.accessKeyId === '') throw new ConfigError('CLICKLAKE_S3_ACCESS_KEY: not set and not generated yet; run `clicklake stack up` first');
-  if (config.s3.secretAccessKey === '') throw new ConfigError('CLICKLAKE_S3_SECRET_KEY: not set and not generated yet; run `clicklake stack up` first');
-  if (config.collector.apiKeys.length === 0) throw new ConfigError('CLICKLAKE_API_KEYS: not set and not generated yet; run `clicklake stack up` first');
-  if (config.pii.hmacKey === '') throw new ConfigError('CLICKLAKE_PII_HMAC_KEY: not set and not generated yet; run `clicklake stack up` first');
 }
