@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { ClicklakeConfig } from '../core/config';
 import type { Presto } from './clients';
+import { createBackfillActivities, workerBackfillDeps, type BackfillActivities } from './backfill';
 import { createBronzeActivities, type BronzeActivities } from './bronze';
 import { createCtrActivities, type CtrActivities } from './ctr';
 import { createDriftActivities, type DriftActivities } from './drift';
@@ -24,8 +25,8 @@ export interface ActivityDeps {
   readonly codeVersion: string;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & ReconcileActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & ReconcileActivities & BackfillActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }) };
+  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }), ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })) };
 }

@@ -15,6 +15,11 @@ export const SEARCH_ATTRIBUTES = {
   LakeStatus: 'Keyword',
   LakeRowsIn: 'Int',
   LakeRowsOut: 'Int',
+  /**
+   * A backfill's counts, `done 3 failed 1 pending 2 of 6` (workflows/backfillRange.ts). A Keyword:
+   * the dev server takes at most 3 Int attributes, and LakeRowsIn/Out hold two.
+   */
+  LakeProgress: 'Keyword',
 } as const;
 
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;

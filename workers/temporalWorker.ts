@@ -31,6 +31,8 @@ export interface CreatedWorker {
   readonly connection: NativeConnection;
   readonly deps: ActivityDeps;
   readonly metrics: WorkerMetrics;
+  /** The Worker on the backfill task queue, with its own few slots (created beside the main one). */
+  readonly backfillWorker: Worker;
 }
 
 export async function createWorker(options: { taskQueue?: string } = {}): Promise<CreatedWorker> {
@@ -49,13 +51,24 @@ export async function createWorker(options: { taskQueue?: string } = {}): Promis
     activities,
     interceptors: { activity: [activityFailureInterceptors(metrics)] },
   });
+  // Backfills and their children run on their own queue and slots, so live work never waits behind them.
+  const backfillWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.backfill.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities,
+    interceptors: { activity: [activityFailureInterceptors(metrics)] },
+    maxConcurrentActivityTaskExecutions: config.backfill.maxActivities,
+    maxConcurrentWorkflowTaskExecutions: config.backfill.maxWorkflowTasks,
+  });
   Runtime.instance().logger.info('clicklake worker: created', {
     namespace: config.temporal.namespace,
     taskQueue,
     workflows: Object.keys(workflows).sort(),
     activities: Object.keys(activities).sort(),
   });
-  return { worker, connection, deps, metrics };
+  return { worker, connection, deps, metrics, backfillWorker };
 }
 
 /**
@@ -76,17 +89,18 @@ async function startMetrics(metrics: WorkerMetrics, config: ClicklakeConfig): Pr
 
 if (require.main === module) {
   createWorker()
-    .then(async ({ worker, connection, deps, metrics }) => {
+    .then(async ({ worker, connection, deps, metrics, backfillWorker }) => {
       const logger = Runtime.instance().logger;
       const served = await startMetrics(metrics, deps.config);
       const stop = (signal: NodeJS.Signals): void => {
         logger.info('clicklake worker: stopping', { signal });
         worker.shutdown();
+        backfillWorker.shutdown();
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       logger.info('clicklake worker: running', { taskQueue: worker.options.taskQueue });
-      await worker.run();
+      await Promise.all([worker.run(), backfillWorker.run()]);
       await connection.close();
       deps.redis.disconnect();
       if (served) await new Promise<void>((resolve) => served.server.close(() => resolve()));

@@ -1,4 +1,5 @@
 // The only workflowsPath: every workflow the worker runs is exported here.
+export { backfillRange } from './backfillRange';
 export { ingestBronze } from './ingestBronze';
 export { promoteDay } from './promoteDay';
 export { promoteHour } from './promoteHour';

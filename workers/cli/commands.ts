@@ -2,6 +2,7 @@
  * Every command of `clicklake`, in the order help lists them. A new command is a new file under
  * workers/cli/ and one line here.
  */
+import { backfillCommand } from './backfill';
 import type { CliCommand } from './command';
 import { ctrCommand } from './ctr';
 import { demoCommand } from './demo';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CliCommand[] = [
   generateCommand,
   statusCommand,
   promoteCommand,
+  backfillCommand,
   reconcileCommand,
   ctrCommand,
   queryCommand,

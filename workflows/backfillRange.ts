@@ -1,0 +1,216 @@
+/**
+ * A backfill: every hour of a range promoted again (`promote-hour-<hour>` children with reason
+ * `backfill`) at most `concurrency` at once, then the touched days' daily Gold waited for. It runs,
+ * with its children, on its own task queue (the one it was started on, `clicklake-backfill`), so the
+ * hourly schedule and the reconciler on `clicklake` never queue behind it.
+ *
+ * - The per-hour state (core/backfill.ts) is workflow state: the `progress` query and the search
+ *   attributes show it, it survives worker and server restarts, and it is carried through
+ *   continueAsNew (after `hoursPerRun` hours settle, once the running children finished).
+ * - An hour whose promotion is already running (the schedule, the reconciler) is joined: the
+ *   backfill waits for that run and takes its outcome (`by: 'other'`) instead of running it again.
+ * - Cancelled: nothing new starts, the running children are left to finish (a promotion publishes
+ *   atomically, so an hour is either published or not), the pending hours are skipped, and the
+ *   workflow ends Cancelled with its `progress` still answering.
+ * - `--failed-only` re-runs the hours that failed in the last closed backfill of the same range,
+ *   read through its `progress` query; `--stale-only` only the hours that are STALE now.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { BackfillActivities } from '../activities/backfill';
+import {
+  checkConcurrency,
+  countHours,
+  failedHours,
+  initialState,
+  nextToStart,
+  planHours,
+  progressKeyword,
+  skipPending,
+  summarize,
+  touchedDays,
+  transition,
+  withDay,
+  type BackfillCounts,
+  type BackfillState,
+  type BackfillSummary,
+} from '../core/backfill';
+import { SHORT } from './activityOptions';
+import { failureReason, formatFailure } from './failures';
+import { promoteDayWorkflowId } from './promoteDay';
+import { promoteHour, promoteHourWorkflowId } from './promoteHour';
+
+const lookups = proxyActivities<BackfillActivities>(SHORT);
+
+export interface BackfillInput {
+  readonly from: string;
+  readonly to: string;
+  /** Hours promoted at once (default 4). */
+  readonly concurrency?: number;
+  readonly failedOnly?: boolean;
+  readonly staleOnly?: boolean;
+  readonly dryRun?: boolean;
+  /** A free-text note (`--reason`), kept in the memo and the result; audit rows say `backfill`. */
+  readonly reason?: string;
+  /** Hours settled per run before continueAsNew (default 200). */
+  readonly hoursPerRun?: number;
+  /** The state carried from the previous run of the chain. */
+  readonly carried?: BackfillState;
+}
+
+export type BackfillPhase = 'hours' | 'days' | 'done' | 'cancelled';
+
+export interface BackfillProgress extends BackfillState {
+  readonly workflow_id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly phase: BackfillPhase;
+  readonly counts: BackfillCounts;
+  readonly reason?: string;
+}
+
+export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
+
+export const DEFAULT_BACKFILL_CONCURRENCY = 4;
+const DEFAULT_HOURS_PER_RUN = 200;
+
+function badInput(err: unknown): never {
+  throw ApplicationFailure.nonRetryable((err as Error).message, 'BadInputError');
+}
+
+/** The hours this backfill selects: all, the failed ones of the last backfill, or the STALE ones. */
+async function firstState(input: BackfillInput, planned: string[]): Promise<BackfillState> {
+  if (input.failedOnly === true) {
+    const previous = await lookups.previousBackfillHours({ workflowId: workflowInfo().workflowId });
+    if (previous === null) badInput(new Error(`--failed-only: no earlier backfill of ${input.from}..${input.to} to take the failed hours from`));
+    return initialState(planned, new Set(failedHours(previous)), 'did not fail in the last backfill');
+  }
+  if (input.staleOnly === true) return initialState(planned, new Set(await lookups.staleHours({ hours: planned })), 'not stale');
+  return initialState(planned);
+}
+
+/** Polls a workflow until it closed: 1 s doubling to 10 s between looks, no activity slot held meanwhile. */
+async function closedOutcome(workflowId: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 10_000)) {
+    const outcome = await lookups.workflowOutcome({ workflowId });
+    if (outcome.status === 'completed') return { ok: true };
+    if (outcome.status === 'failed') return { ok: false, error: outcome.error };
+    if (outcome.status === 'not_found') return { ok: false, error: `${workflowId}: no run found` };
+    await sleep(wait);
+  }
+}
+
+export async function backfillRange(input: BackfillInput): Promise<BackfillSummary> {
+  let planned: string[] = [];
+  let concurrency = DEFAULT_BACKFILL_CONCURRENCY;
+  try {
+    planned = planHours(input.from, input.to);
+    concurrency = checkConcurrency(input.concurrency ?? DEFAULT_BACKFILL_CONCURRENCY);
+  } catch (err) {
+    badInput(err);
+  }
+  const info = workflowInfo();
+  let phase: BackfillPhase = 'hours';
+  let state: BackfillState = input.carried ?? initialState([]);
+  setHandler(backfillProgressQuery, () => ({ workflow_id: info.workflowId, from: input.from, to: input.to, phase, counts: countHours(state), ...(input.reason === undefined ? {} : { reason: input.reason }), ...state }));
+  if (input.carried === undefined) state = await firstState(input, planned);
+  const report = (status: string): void => {
+    upsertSearchAttributes({ LakeDataset: ['backfill'], LakeStatus: [status], LakeProgress: [progressKeyword(countHours(state))] });
+  };
+  const extra = { reason: input.reason };
+  if (input.dryRun === true) {
+    phase = 'done';
+    return summarize(info.workflowId, state, { ...extra, dryRun: true });
+  }
+  report('RUNNING');
+
+  let cancelled = false;
+  CancellationScope.current().cancelRequested.catch(() => {
+    cancelled = true;
+  });
+  const hoursPerRun = input.hoursPerRun ?? DEFAULT_HOURS_PER_RUN;
+  const settle = (hour: string, event: Parameters<typeof transition>[2]): void => {
+    state = transition(state, hour, event);
+    report('RUNNING');
+  };
+  const runHour = async (hour: string): Promise<void> => {
+    const workflowId = promoteHourWorkflowId(hour);
+    let child;
+    try {
+      child = await startChild(promoteHour, {
+        workflowId,
+        taskQueue: info.taskQueue,
+        args: [{ hour, reason: 'backfill' }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') return settle(hour, { type: 'fail', error: formatFailure(failureReason(err)) });
+      // The schedule or the reconciler is promoting the hour right now: take that run's outcome.
+      const joined = await closedOutcome(workflowId);
+      return settle(hour, joined.ok ? { type: 'done', by: 'other' } : { type: 'fail', error: joined.error });
+    }
+    try {
+      await child.result();
+      settle(hour, { type: 'done', by: 'backfill' });
+    } catch (err) {
+      settle(hour, { type: 'fail', error: formatFailure(failureReason(err)) });
+    }
+  };
+
+  // Never cancelled from outside: a cancel request only stops new starts (the flag above).
+  const settledAll = await CancellationScope.nonCancellable(async () => {
+    let settledHere = 0;
+    let running = 0;
+    for (;;) {
+      const startNow = cancelled || settledHere >= hoursPerRun ? [] : nextToStart(state, concurrency).slice(0, Math.max(0, hoursPerRun - settledHere - running));
+      for (const hour of startNow) {
+        settle(hour, { type: 'start' });
+        running++;
+        void runHour(hour).finally(() => {
+          running--;
+          settledHere++;
+        });
+      }
+      if (running === 0) return countHours(state).pending === 0;
+      const before = settledHere;
+      await condition(() => settledHere !== before || (cancelled && running === 0));
+    }
+  });
+
+  if (cancelled) {
+    state = skipPending(state, 'backfill cancelled');
+    phase = 'cancelled';
+    report('CANCELLED');
+    throw new CancelledFailure('backfill cancelled');
+  }
+  if (!settledAll) await continueAsNew<typeof backfillRange>({ ...input, carried: state });
+
+  phase = 'days';
+  const days = touchedDays(state);
+  for (const dt of days) state = withDay(state, { dt, state: 'pending' });
+  await Promise.all(
+    days.map(async (dt) => {
+      const outcome = await closedOutcome(promoteDayWorkflowId(dt));
+      state = withDay(state, outcome.ok ? { dt, state: 'done' } : { dt, state: 'failed', error: outcome.error });
+    }),
+  );
+  phase = 'done';
+  const summary = summarize(info.workflowId, state, extra);
+  report(summary.hours.failed > 0 || summary.days.failed > 0 ? 'FAILED' : 'READY');
+  return summary;
+}
