@@ -5,20 +5,18 @@
  * the cause is repaired and the same hour promotes to READY.
  *
  * The broken invariant is Bronze conservation: an object holding fewer records than its manifest
- * says (as a torn or tampered object would). Written straight into the lake by the ingestion's own
- * writer, under a topic of this run's own and a random hour of 2025, so no other traffic is there.
+ * says (as a torn or tampered object would), in an hour of the test's own (test/support/isolatedHour.ts).
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectTemporal, createS3, Presto } from '../../activities/clients';
-import { encodeBronzeObject, putBronzeObject } from '../../activities/bronze';
-import { bronzeObjectKey, type BronzeRecord } from '../../core/bronze';
-import { HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
+import { encodeBronzeObject } from '../../activities/bronze';
+import { bronzeObjectKey } from '../../core/bronze';
 import { runPromoteHour } from '../../workers/lakeCommands';
 import { promoteHourStateQuery, promoteHourWorkflowId, type PromoteHourState } from '../../workflows/promoteHour';
-import { eventRecord } from '../unit/eventFixtures';
-import { stackConfig, uniqueName } from '../support/stack';
+import { isolatedHour } from '../support/isolatedHour';
+import { stackConfig } from '../support/stack';
 
 const config = stackConfig();
 const EventType = temporal.api.enums.v1.EventType;
@@ -26,16 +24,8 @@ const EventType = temporal.api.enums.v1.EventType;
 describe('a promotion whose invariant breaks', () => {
   const s3 = createS3(config.s3);
   const presto = new Presto(config.presto);
-  const run = uniqueName('failed');
-  const topic = `clicklake.${run.replace(/_/g, '-')}`;
-  const h0 = Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360 * 24) * HOUR_MS;
-  const hour = hourKey(h0);
-  const { dt, hr } = parseHourKey(hour);
-
-  const records: BronzeRecord[] = [0, 1, 2].map((offset) => {
-    const event = eventRecord({ event_id: `${run}-${offset}`, event_type: 'page_view', event_time: h0 + (10 + offset) * MINUTE_MS, user_id: `user-${run}`, received_time: h0 + 20 * MINUTE_MS });
-    return { topic, partition: 0, offset, kafka_timestamp_ms: event.received_time, schema_id: 1, received_time: event.received_time, event };
-  });
+  const { topic, hour, dt, hr, record, write } = isolatedHour('failed');
+  const records = [0, 1, 2].map((offset) => record(0, offset, 10 + offset));
   const range = { topic, partition: 0, firstOffset: 0, lastOffset: 2 };
 
   afterAll(() => s3.destroy());
@@ -48,7 +38,7 @@ describe('a promotion whose invariant breaks', () => {
 
   it('shows FAILED with its reason after one attempt, and READY once the cause is repaired', async () => {
     // The manifest commits 3 records; the object is then replaced by one holding 2 of them.
-    await putBronzeObject(s3, config.s3.bucket, range, records);
+    await write(s3, config.s3.bucket, records);
     const torn = await encodeBronzeObject(records.slice(0, 2));
     await s3.send(new PutObjectCommand({ Bucket: config.s3.bucket, Key: bronzeObjectKey(range), Body: torn }));
 
@@ -88,7 +78,7 @@ describe('a promotion whose invariant breaks', () => {
     expect(await auditRows()).toEqual([{ status: 'failed', error: expectedReason, rows_in: 0, rows_out: 0 }]);
 
     // Repaired (the object written again whole): the same hour promotes, and its latest run is published.
-    await putBronzeObject(s3, config.s3.bucket, range, records);
+    await write(s3, config.s3.bucket, records);
     const result = await runPromoteHour(config, hour);
     expect(result.silver).toEqual({ rows_in: 3, rows_out: 3, duplicates: 0, rejected: 0, late: 0 });
     expect(await auditRows()).toEqual([

@@ -3,50 +3,30 @@
  * without a campaign) fails its promotion with the gate's reason instead of publishing; promoted
  * again with acceptQuality it publishes, and its audit row keeps the figures and `accepted`.
  *
- * Bronze is written with the ingestion's own writer under a topic of this run's own, in a random
- * hour of 2025, so no other traffic is there.
+ * The hour is one of the test's own (test/support/isolatedHour.ts).
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { createS3, Presto } from '../../activities/clients';
-import { putBronzeObject } from '../../activities/bronze';
-import { type BronzeRecord } from '../../core/bronze';
-import { HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
 import { runPromoteHour } from '../../workers/lakeCommands';
-import { eventRecord } from '../unit/eventFixtures';
-import { stackConfig, uniqueName } from '../support/stack';
+import { isolatedHour } from '../support/isolatedHour';
+import { stackConfig } from '../support/stack';
 
 const config = stackConfig();
 
 describe('the quality gate of a promotion', () => {
   const s3 = createS3(config.s3);
   const presto = new Presto(config.presto);
-  const run = uniqueName('quality');
-  const topic = `clicklake.${run.replace(/_/g, '-')}`;
-  const h0 = Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360 * 24) * HOUR_MS;
-  const hour = hourKey(h0);
-  const { dt, hr } = parseHourKey(hour);
+  const { run, hour, dt, hr, record, write } = isolatedHour('quality');
 
   // 10 impressions: 7 with a campaign, 3 without (rejected: 30% of the hour, above the 20% block).
-  const records: BronzeRecord[] = Array.from({ length: 10 }, (_, offset) => {
-    const eventTime = h0 + (5 + offset) * MINUTE_MS;
-    const event = eventRecord({
-      event_id: `${run}-${offset}`,
-      event_type: 'ad_impression',
-      event_time: eventTime,
-      user_id: `user-${run}`,
-      received_time: eventTime + MINUTE_MS,
-      campaign_id: offset < 7 ? `c-${run}` : null,
-      ad_id: 'ad-1',
-      device_type: 'web',
-      country: 'DE',
-    });
-    return { topic, partition: 0, offset, kafka_timestamp_ms: event.received_time, schema_id: 1, received_time: event.received_time, event };
-  });
+  const records = Array.from({ length: 10 }, (_, offset) =>
+    record(0, offset, 5 + offset, { event_type: 'ad_impression', campaign_id: offset < 7 ? `c-${run}` : null, ad_id: 'ad-1', device_type: 'web', country: 'DE' }),
+  );
 
   afterAll(() => s3.destroy());
 
   it('blocks an hour with 30% of its records rejected, and publishes it when asked to accept the quality', async () => {
-    await putBronzeObject(s3, config.s3.bucket, { topic, partition: 0, firstOffset: 0, lastOffset: 9 }, records);
+    await write(s3, config.s3.bucket, records);
     const blocked = await runPromoteHour(config, hour).then(
       () => undefined,
       (err: unknown) => err,

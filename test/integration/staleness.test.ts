@@ -3,39 +3,23 @@
  * events of the hour committed to Bronze after its run make it STALE with exactly their count
  * waiting; promoting it again makes it fresh, with the new version counting them.
  *
- * Bronze objects are written with the ingestion's own writer under a topic of this run's own, in a
- * random hour of 2025 (received a minute after the events, so on time), where no other traffic is.
+ * The hour is one of the test's own (test/support/isolatedHour.ts).
  */
 import { createS3, Presto } from '../../activities/clients';
-import { putBronzeObject } from '../../activities/bronze';
 import { hourStaleness } from '../../activities/staleness';
-import { type BronzeRecord } from '../../core/bronze';
-import { HOUR_MS, MINUTE_MS, hourKey } from '../../core/time';
 import { runPromoteHour } from '../../workers/lakeCommands';
-import { eventRecord } from '../unit/eventFixtures';
-import { stackConfig, uniqueName } from '../support/stack';
+import { isolatedHour } from '../support/isolatedHour';
+import { stackConfig } from '../support/stack';
 
 const config = stackConfig();
 
 describe('staleness of a published hour', () => {
   const s3 = createS3(config.s3);
   const lake = { s3, presto: new Presto(config.presto), bucket: config.s3.bucket };
-  const run = uniqueName('stale');
-  const topic = `clicklake.${run.replace(/_/g, '-')}`;
-  const h0 = Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360 * 24) * HOUR_MS;
-  const hour = hourKey(h0);
-
-  const records = (partition: number, from: number, count: number): BronzeRecord[] =>
-    Array.from({ length: count }, (_, i) => {
-      const offset = from + i;
-      const eventTime = h0 + (5 + offset) * MINUTE_MS;
-      const event = eventRecord({ event_id: `${run}-${partition}-${offset}`, event_type: 'page_view', event_time: eventTime, user_id: `user-${run}-${offset % 3}`, received_time: eventTime + MINUTE_MS });
-      return { topic, partition, offset, kafka_timestamp_ms: event.received_time, schema_id: 1, received_time: event.received_time, event };
-    });
-  const write = (rs: BronzeRecord[]) => {
-    const first = rs[0] as BronzeRecord;
-    return putBronzeObject(s3, config.s3.bucket, { topic, partition: first.partition, firstOffset: first.offset, lastOffset: first.offset + rs.length - 1 }, rs);
-  };
+  const { hour, record, write: writeObject } = isolatedHour('stale');
+  const records = (partition: number, from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => record(partition, from + i, 5 + from + i, { user_id: `user-${hour}-${(from + i) % 3}` }));
+  const write = (rs: ReturnType<typeof records>) => writeObject(s3, config.s3.bucket, rs);
 
   afterAll(() => s3.destroy());
 
