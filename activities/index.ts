@@ -6,6 +6,7 @@ import type { ClicklakeConfig } from '../core/config';
 import type { Presto } from './clients';
 import { createBackfillActivities, workerBackfillDeps, type BackfillActivities } from './backfill';
 import { createBronzeActivities, type BronzeActivities } from './bronze';
+import { createCompactionActivities, type CompactionActivities } from './compaction';
 import { createCtrActivities, type CtrActivities } from './ctr';
 import { createDriftActivities, type DriftActivities } from './drift';
 import { createProbeActivities, type ProbeActivities } from './probe';
@@ -25,8 +26,8 @@ export interface ActivityDeps {
   readonly codeVersion: string;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & ReconcileActivities & BackfillActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & CompactionActivities & ReconcileActivities & BackfillActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }), ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })) };
+  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createCompactionActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }), ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })) };
 }

@@ -128,6 +128,8 @@ export interface ClicklakeConfig {
   /** Late-data reconciliation and when a day's daily Gold is final (workflows/reconcileLate.ts, core/dayState.ts). */
   readonly reconcile: ReconcileConfig;
   readonly pii: { readonly hmacKey: string };
+  /** Bronze compaction and partition-version retention (core/compaction.ts, workflows/compactDay.ts). */
+  readonly compaction: CompactionConfig;
   readonly backfill: BackfillConfig;
   /** The promotion's quality gates (core/quality.ts). */
   readonly quality: QualityThresholds;
@@ -181,6 +183,10 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_CTR_KEY_PREFIX: 'ctr',
   CLICKLAKE_CTR_RETENTION_HOURS: '48',
   CLICKLAKE_CTR_DEDUP_MINUTES: '10',
+  CLICKLAKE_COMPACT_TARGET_MB: '128',
+  CLICKLAKE_COMPACT_GRACE_SECONDS: '120',
+  CLICKLAKE_RETENTION_KEEP_VERSIONS: '3',
+  CLICKLAKE_RETENTION_KEEP_DAYS: '7',
   CLICKLAKE_RECONCILE_EVERY_MINUTES: '15',
   CLICKLAKE_RECONCILE_LOOKBACK_DAYS: '8',
   CLICKLAKE_RECONCILE_CONCURRENCY: '4',
@@ -421,6 +427,26 @@ function parseReconcile(env: Env): ReconcileConfig {
   };
 }
 
+/** Compaction of closed days (workflows/compactDay.ts) and retention of unpublished partition versions. */
+export interface CompactionConfig {
+  /** Size a merged Bronze object grows to. */
+  readonly targetBytes: number;
+  /** How long replaced Bronze objects stay after the index no longer names them (a promotion that listed them before may still read them). */
+  readonly graceMs: number;
+  /** Retention keeps this many newest versions of a partition, and every one younger than keepDays. */
+  readonly keepVersions: number;
+  readonly keepDays: number;
+}
+
+function parseCompaction(env: Env): CompactionConfig {
+  return {
+    targetBytes: integer(env, 'CLICKLAKE_COMPACT_TARGET_MB', 128, 1, 1024 * 1024) * 1024 * 1024,
+    graceMs: integer(env, 'CLICKLAKE_COMPACT_GRACE_SECONDS', 120, 0, 24 * 3600) * 1000,
+    keepVersions: integer(env, 'CLICKLAKE_RETENTION_KEEP_VERSIONS', 3, 1, 1000),
+    keepDays: integer(env, 'CLICKLAKE_RETENTION_KEEP_DAYS', 7, 0, 3660),
+  };
+}
+
 /**
  * Parses the environment into the typed configuration, one parser per group.
  * `secrets` are the locally generated credentials; explicit variables win over them.
@@ -448,6 +474,7 @@ export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): Cli
     reconcile: parseReconcile(env),
     quality: parseQuality(env),
     pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
+    compaction: parseCompaction(env),
     backfill: parseBackfill(env),
   };
 }

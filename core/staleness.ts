@@ -60,3 +60,29 @@ export function hourFreshness(published: boolean, uncoveredRecords: readonly num
   if (waiting.length === 0) return { state: 'fresh' };
   return { state: 'stale', waiting_events: waiting.reduce((sum, n) => sum + n, 0), uncovered_objects: waiting.length };
 }
+
+/** A compacted Bronze object, as coverage sees it: its manifest and what the manifests it replaced held of the hour. */
+export interface CoverageReplacement {
+  readonly merged: string;
+  /** Replaced manifest key → records of the hour it committed (0 or absent: none). */
+  readonly replaced: Readonly<Record<string, number>>;
+}
+
+/**
+ * Compaction-aware coverage: a version that read every replaced manifest holding records of the
+ * hour (with the same counts) has read every record of the hour the merged object holds, so the
+ * merged manifest is added to its coverage with their sum. A merged object replacing anything the
+ * version did not read stays uncovered: those records are still waiting, and the hour STALE.
+ * Returns the coverage unchanged (the same object) when no replacement applies.
+ */
+export function coverageAfterCompaction(coverage: HourCoverage, replacements: readonly CoverageReplacement[]): HourCoverage {
+  const added: Array<[string, number]> = [];
+  for (const { merged, replaced } of replacements) {
+    if (Object.hasOwn(coverage.manifests, merged)) continue;
+    const holding = Object.entries(replaced).filter(([, n]) => n > 0);
+    if (holding.length === 0) continue;
+    if (holding.every(([key, n]) => coverage.manifests[key] === n)) added.push([merged, holding.reduce((sum, [, n]) => sum + n, 0)]);
+  }
+  if (added.length === 0) return coverage;
+  return coverageOf(coverage.hour, [...Object.entries(coverage.manifests), ...added]);
+}

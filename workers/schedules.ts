@@ -6,7 +6,7 @@ import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutio
 import { connectTemporal } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
 import { ensureCtrConsumer } from './ctrConsumer';
-import { ingestBronze, reconcileLate, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
+import { compactDay, ingestBronze, reconcileLate, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
 
 /** Business id of the one Bronze ingestion workflow: a second start joins the first. */
 export const INGEST_BRONZE_WORKFLOW_ID = 'ingest-bronze';
@@ -20,6 +20,7 @@ export const LAKE_SCHEDULES = [
   { id: 'promote-daily', cron: '30 0 * * *', workflowType: scheduledPromoteDay.name, description: 'daily Gold of the previous day' },
   // Every CLICKLAKE_RECONCILE_EVERY_MINUTES (the cron is the default's); its input from the reconcile config.
   { id: 'reconcile-late', cron: '*/15 * * * *', workflowType: reconcileLate.name, description: 'promote again every STALE hour of the last days, then their days' },
+  { id: 'compact-daily', cron: '0 3 * * *', workflowType: compactDay.name, description: 'merge the Bronze objects of the day before yesterday, drop expired Silver and Gold versions' },
 ] as const;
 
 /** When a schedule fires and with what: its cron and no input, or reconcile-late's configured interval and input. */

@@ -1,5 +1,6 @@
 // The only workflowsPath: every workflow the worker runs is exported here.
 export { backfillRange } from './backfillRange';
+export { compactDay } from './compactDay';
 export { ingestBronze } from './ingestBronze';
 export { promoteDay } from './promoteDay';
 export { promoteHour } from './promoteHour';

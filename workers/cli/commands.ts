@@ -4,12 +4,14 @@
  */
 import { backfillCommand } from './backfill';
 import type { CliCommand } from './command';
+import { compactCommand } from './compact';
 import { ctrCommand } from './ctr';
 import { demoCommand } from './demo';
 import { generateCommand } from './generate';
 import { helpCommand } from './help';
 import { promoteCommand } from './promote';
 import { queryCommand } from './query';
+import { rollbackCommand } from './rollback';
 import { reconcileCommand } from './reconcile';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './stack';
 import { statusCommand } from './status';
@@ -23,6 +25,8 @@ export const COMMANDS: readonly CliCommand[] = [
   generateCommand,
   statusCommand,
   promoteCommand,
+  compactCommand,
+  rollbackCommand,
   reconcileCommand,
   backfillCommand,
   ctrCommand,

@@ -6,7 +6,7 @@ import { defineCommand, flagOption, textOption } from './command';
 import { UsageError } from './program';
 
 /** The parser's refusal (`hour: expected ...`), naming the flag instead. */
-function checkWith(parse: (value: string) => unknown) {
+export function checkWith(parse: (value: string) => unknown) {
   return (value: string, flag: string): void => {
     try {
       parse(value);
