@@ -49,6 +49,7 @@ let mavenQueue: Promise<unknown> = Promise.resolve();
 function runMaven(ctx: ServiceContext, args: string[]): Promise<number> {
   const mvn = requireTool('mvn', 'fetch Kafka, the schema registry and Trino from Maven Central');
   const run = mavenQueue.then(() => runLogged(mvn, [...mavenArgs(ctx), ...args], { logFile: ctx.layout.installLog }));
+  // The queue only orders the runs: this run's failure reaches its caller through `run`.
   mavenQueue = run.catch(() => undefined);
   return run;
 }

@@ -40,6 +40,7 @@ export const redis: LocalService = {
 
   async probe(ctx) {
     const client = createRedis(ctx.config.redis, { lazy: true, failFast: true });
+    // The same failure also rejects connect() or ping() below and becomes the probe's result.
     client.on('error', () => undefined);
     try {
       await client.connect();
