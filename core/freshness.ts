@@ -19,6 +19,8 @@ export interface AuditRun {
   readonly error: string | null;
   readonly rows_in: number;
   readonly rows_out: number;
+  /** Events past the allowed lateness the run set aside (quarantined in Bronze, counted in the ledger's `late`). */
+  readonly late: number;
   readonly version: string | null;
   /** The Temporal run that wrote the row. */
   readonly run_id: string | null;
@@ -86,15 +88,15 @@ export function consumerLag(high: ReadonlyArray<{ partition: number; high: strin
 export const LATER_AUDIT_COLUMNS = ['version', 'status', 'error'] as const;
 
 /**
- * The latest silver-layer run of each hour from day `sinceDt` on. A later column the table lacks
- * (`present` says which it has) reads as null.
+ * The latest silver-layer run of each hour from day `sinceDt` on (to day `untilDt` when given). A
+ * later column the table lacks (`present` says which it has) reads as null.
  */
-export function latestHourRunsSql(sinceDt: string, present: ReadonlySet<string>, catalog = 'lake'): string {
+export function latestHourRunsSql(sinceDt: string, present: ReadonlySet<string>, catalog = 'lake', untilDt?: string): string {
   const later = LATER_AUDIT_COLUMNS.map((c) => (present.has(c) ? c : `CAST(NULL AS varchar) AS ${c}`));
   return (
-    `SELECT dt, hr, rows_in, rows_out, finished_at, run_id, ${later.join(', ')} FROM (` +
+    `SELECT dt, hr, rows_in, rows_out, late, finished_at, run_id, ${later.join(', ')} FROM (` +
     `SELECT *, row_number() OVER (PARTITION BY dt, hr ORDER BY finished_at DESC) AS n ` +
-    `FROM ${catalog}.audit.hour_runs WHERE layer = 'silver' AND dt >= ${quoteLiteral(sinceDt)}) WHERE n = 1`
+    `FROM ${catalog}.audit.hour_runs WHERE layer = 'silver' AND dt >= ${quoteLiteral(sinceDt)}${untilDt === undefined ? '' : ` AND dt <= ${quoteLiteral(untilDt)}`}) WHERE n = 1`
   );
 }
 
@@ -109,6 +111,7 @@ export function auditRunOf(row: Readonly<Record<string, unknown>>): { hour: stri
       error: text(row.error),
       rows_in: Number(row.rows_in),
       rows_out: Number(row.rows_out),
+      late: Number(row.late ?? 0),
       version: text(row.version),
       run_id: text(row.run_id),
     },
