@@ -8,8 +8,9 @@
  * compactions together), and only zstd ones (what ingestion writes; zstd frames concatenate into a
  * valid stream, so a merge is a byte concatenation and the records are the very bytes they were).
  * Candidates of one topic-partition, in offset order, form groups of contiguous ranges (each starts
- * one past the previous one's last offset) of at most `targetBytes` together; a group of one object
- * is left alone. The merged object is the Bronze range from the group's first offset to its last,
+ * one past the previous one's last offset) of the same first event hour, of at most `targetBytes`
+ * together; a group of one object is left alone. The hour keeps a later promotion of an hour reading
+ * about what it read before (its own objects, merged), not the whole day of a partition 24 times. The merged object is the Bronze range from the group's first offset to its last,
  * so its key, manifest and hour-index markers live beside the originals under names of their own
  * (activities/compaction.ts switches them; docs/lake.md "Compaction" proves a promotion reads every
  * record once).
@@ -40,6 +41,11 @@ function onlyOfDay(manifest: BronzeManifest, dt: string): boolean {
   return hours.length > 0 && hours.every((hour) => hour.startsWith(`${dt}T`));
 }
 
+/** The earliest event hour an object holds (its histogram's keys are sorted). */
+function firstHour(manifest: BronzeManifest | undefined): string | undefined {
+  return manifest === undefined ? undefined : Object.keys(manifest.hourHistogram)[0];
+}
+
 function isZstd(manifest: BronzeManifest): boolean {
   return parseBronzeObjectKey(manifest.objectKey).codec === 'zstd';
 }
@@ -66,7 +72,14 @@ export function planBronzeCompaction(objects: readonly CompactionInput[], dt: st
   for (const candidate of candidates) {
     const m = candidate.manifest;
     const previous = members.at(-1)?.manifest;
-    const joins = previous !== undefined && previous.topic === m.topic && previous.partition === m.partition && m.firstOffset === previous.lastOffset + 1 && bytes + m.bytes <= targetBytes;
+    const head = members[0]?.manifest;
+    const joins =
+      previous !== undefined &&
+      previous.topic === m.topic &&
+      previous.partition === m.partition &&
+      m.firstOffset === previous.lastOffset + 1 &&
+      firstHour(m) === firstHour(head) &&
+      bytes + m.bytes <= targetBytes;
     if (!joins) {
       flush(groups, members);
       members = [];

@@ -7,6 +7,8 @@
  *    one; rollback publishes a kept version and refuses a deleted one, naming it;
  *  - compaction while a promotion of the same day runs changes nothing in the promotion's result.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from '@temporalio/client';
 import { connectTemporal, createS3, Presto } from '../../activities/clients';
@@ -23,6 +25,7 @@ import type { EventRecord } from '../../schemas/eventRecord';
 import { runPromoteDay, runPromoteHour } from '../../workers/lakeCommands';
 import { compactDay, type CompactDayInput } from '../../workflows/compactDay';
 import { eventRecord } from '../unit/eventFixtures';
+import { repoPath } from '../../infra/repo';
 import { stackConfig, uniqueName } from '../support/stack';
 
 const config = stackConfig();
@@ -152,6 +155,13 @@ describe('compaction of a closed day', () => {
     expect(retained.bronze).toMatchObject({ objects_before: 3, objects_after: 3 });
     await expect(rollbackHour(lake, h0, v2, Date.now())).rejects.toThrow(new BadInputError(`--version: silver.events ${h0} has no version ${v2} (never written, or deleted by retention)`));
     await expect(rollbackHour(lake, h1, first[1]?.version as string, Date.now())).rejects.toThrow(BadInputError);
+    // The CLI: exit 1, one line naming the version (and with --json the error as the one document).
+    const cli = await promisify(execFile)(process.execPath, [repoPath('bin', 'clicklake.js'), 'rollback', '--hour', h0, '--version', v2, '--json']).then(
+      () => undefined,
+      (err: { code?: number; stdout?: string; stderr?: string }) => err,
+    );
+    const message = `--version: silver.events ${h0} has no version ${v2} (never written, or deleted by retention)`;
+    expect({ code: cli?.code, stdout: JSON.parse(cli?.stdout ?? 'null') as unknown, stderr: cli?.stderr }).toEqual({ code: 1, stdout: { error: message, exit_code: 1 }, stderr: `clicklake: ${message}\n` });
     expect(await snapshot(dt, hours)).toEqual(reference);
   });
 

@@ -28,12 +28,13 @@ const ranges = (groups: ReturnType<typeof planBronzeCompaction>) => groups.map((
 describe('planBronzeCompaction', () => {
   const h = (hr: string, n = 1) => ({ [`${DT}T${hr}`]: n });
   const cases: Array<[string, CompactionInput[], number, Array<[number, number, number, number]>]> = [
-    ['contiguous objects of a partition merge into one', [object(0, 0, 9, 10, h('01')), object(0, 10, 19, 10, h('02')), object(0, 20, 29, 10, h('02'))], 100, [[0, 0, 29, 3]]],
+    ['contiguous objects of a partition merge into one', [object(0, 0, 9, 10, h('02')), object(0, 10, 19, 10, h('02')), object(0, 20, 29, 10, h('02'))], 100, [[0, 0, 29, 3]]],
     ['any input order; partitions apart', [object(1, 10, 19, 10, h('01')), object(0, 10, 19, 10, h('01')), object(1, 0, 9, 10, h('01')), object(0, 0, 9, 10, h('01'))], 100, [[0, 0, 19, 2], [1, 0, 19, 2]]],
     ['a gap in offsets splits the run', [object(0, 0, 9, 10, h('01')), object(0, 11, 19, 10, h('01')), object(0, 20, 29, 10, h('01'))], 100, [[0, 11, 29, 2]]],
     ['the target size splits the run', [object(0, 0, 9, 40, h('01')), object(0, 10, 19, 40, h('01')), object(0, 20, 29, 40, h('01')), object(0, 30, 39, 40, h('01'))], 100, [[0, 0, 19, 2], [0, 20, 39, 2]]],
     ['an object past the target stays alone', [object(0, 0, 9, 200, h('01')), object(0, 10, 19, 10, h('01')), object(0, 20, 29, 10, h('01'))], 100, [[0, 10, 29, 2]]],
-    ['an object holding another day stays, and splits the run', [object(0, 0, 9, 10, h('01')), object(0, 10, 19, 10, { [`${DT}T23`]: 1, '2025-03-05T00': 1 }), object(0, 20, 29, 10, h('02')), object(0, 30, 39, 10, h('03'))], 100, [[0, 20, 39, 2]]],
+    ['an object holding another day stays, and splits the run', [object(0, 0, 9, 10, h('01')), object(0, 10, 19, 10, { [`${DT}T23`]: 1, '2025-03-05T00': 1 }), object(0, 20, 29, 10, h('02')), object(0, 30, 39, 10, h('02'))], 100, [[0, 20, 39, 2]]],
+    ['a new first event hour starts a new group; an object reaching into the next hour stays with its first', [object(0, 0, 9, 10, h('01')), object(0, 10, 19, 10, { ...h('01'), ...h('02') }), object(0, 20, 29, 10, h('02')), object(0, 30, 39, 10, h('02')), object(0, 40, 49, 10, h('03'))], 100, [[0, 0, 19, 2], [0, 20, 39, 2]]],
     ['gzip objects stay', [object(0, 0, 9, 10, h('01'), 'gzip'), object(0, 10, 19, 10, h('01')), object(0, 20, 29, 10, h('01'))], 100, [[0, 10, 29, 2]]],
     ['one object: nothing to merge', [object(0, 0, 9, 10, h('01'))], 100, []],
     ['the same manifest listed under two hours counts once', [object(0, 0, 9, 10, { ...h('01'), ...h('02') }), object(0, 0, 9, 10, { ...h('01'), ...h('02') })], 100, []],
@@ -52,7 +53,7 @@ describe('planBronzeCompaction', () => {
 describe('mergedManifest', () => {
   it('sums the members and names what it replaces; it reads back as a Bronze manifest', () => {
     const a = object(3, 100, 109, 70, { [`${DT}T01`]: 4, [`${DT}T02`]: 2 });
-    const b = object(3, 110, 119, 30, { [`${DT}T02`]: 5 });
+    const b = object(3, 110, 119, 30, { [`${DT}T01`]: 1, [`${DT}T02`]: 5 });
     const [group] = planBronzeCompaction([a, b], DT, 1000);
     const merged = mergedManifest(group!);
     const { replaces, ...manifest } = merged;
@@ -63,10 +64,10 @@ describe('mergedManifest', () => {
       partition: 3,
       firstOffset: 100,
       lastOffset: 119,
-      rowCount: 11,
+      rowCount: 12,
       bytes: 100,
       schemaIds: [4],
-      hourHistogram: { [`${DT}T01`]: 4, [`${DT}T02`]: 7 },
+      hourHistogram: { [`${DT}T01`]: 5, [`${DT}T02`]: 7 },
       receivedRange: { min: 1100, max: 1119 },
     });
     expect(replaces).toEqual([a.manifestKey, b.manifestKey]);
