@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClicklakeConfig } from '../core/config';
 import { EMPTY_LEDGER, type Ledger } from '../core/ledger';
 import type { RunQuality } from '../core/quality';
-import { GOLD_CTR_HOURLY, SILVER_EVENTS, type RunReason } from '../core/lakeTables';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS, SILVER_QUARANTINE, type RunReason } from '../core/lakeTables';
 import { restatementReason } from '../core/restatements';
 import { parseHourKey } from '../core/time';
 import type { Presto } from './clients';
@@ -46,6 +46,8 @@ export interface HourResult {
   readonly goldRows: number;
   readonly silverLocation: string;
   readonly goldLocation: string;
+  /** The version's `lake.silver.quarantine` partition; absent in results recorded before it. */
+  readonly quarantineLocation?: string;
   /**
    * Publishing this version changes the derived sessions of the next hour, which is published: it
    * must be promoted again. Absent in results recorded before the field existed.
@@ -92,12 +94,13 @@ export function createPromoteActivities(deps: PromoteDeps) {
       return buildHour(lake, { hmacKey: deps.config.pii.hmacKey, quality: deps.config.quality }, input);
     },
 
-    /** Switches the hour's Silver and Gold partitions to the run's version and appends the ledger rows. */
+    /** Switches the hour's Silver, quarantine and Gold partitions to the run's version and appends the ledger rows. */
     async publishHour(input: { result: HourResult } & RunIdentity): Promise<void> {
       const finishedAt = Date.now(); // an audit stamp of when the run published, not a business decision
       const { dt, hr } = parseHourKey(input.result.hour);
       const values = { dt, hr };
       await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_EVENTS, values, input.result.silverLocation);
+      if (input.result.quarantineLocation !== undefined) await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_QUARANTINE, values, input.result.quarantineLocation);
       await recordRestatements(lake, { def: GOLD_CTR_HOURLY, values, newVersion: input.result.version, newLocation: input.result.goldLocation, reason: restatementReason(input.reason), workflowId: input.workflowId, finishedAt });
       await publishPartition(lake.s3, lake.presto, lake.bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {

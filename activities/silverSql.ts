@@ -14,7 +14,7 @@ import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
 import { ConfigError } from '../core/errors';
 import { quoteLiteral } from '../core/lake';
 import { type Ledger } from '../core/ledger';
-import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../core/lakeTables';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS, SILVER_QUARANTINE } from '../core/lakeTables';
 import { DEFAULT_LATENESS_RULES, SILVER_COLUMNS, revalidate, type LatenessRules, type Rejection, type SessionCursor, type SessionState } from '../core/silver';
 import {
   bronzeJsonColumns,
@@ -46,6 +46,8 @@ export interface SilverHourInput {
   /** Where the Silver and the hourly Gold Parquet files are written (replaced). */
   readonly silverFile: string;
   readonly goldFile: string;
+  /** Where the quarantined (too late) events of the hour are written; none written when absent. */
+  readonly quarantineFile?: string;
   /** DuckDB threads (default: one per core). */
   readonly threads?: number;
 }
@@ -63,6 +65,8 @@ export interface SilverHourOutput {
   readonly adEvents: number;
   /** Sum of impressions + clicks over the Gold file as written; equals adEvents when Gold is exact. */
   readonly goldCounted: number;
+  /** Rows of the quarantine file as written, when one was asked for (equals the ledger's late). */
+  readonly quarantineRows?: number;
   /** Missing key dimensions, for the quality gates (core/quality.ts qualityFigures). */
   readonly nulls: { readonly adEvents: number; readonly adWithoutCampaign: number; readonly kept: number; readonly withoutDeviceType: number; readonly withoutCountry: number };
   /** Records the SQL fast check passed to the JS rules. */
@@ -180,6 +184,27 @@ async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, inp
 
 const AD_EVENT_SQL = `event_type IN (${AD_EVENT_TYPES.map(quoteLiteral).join(', ')}) AND campaign_id IS NOT NULL`;
 
+/** The late winners (valid, first received, past the allowed lateness) with their reason: the quarantine file. */
+async function writeQuarantine(connection: DuckDBConnection, kept: KeptRelation, rules: LatenessRules, file: string): Promise<void> {
+  const reasonOfLate = quoteLiteral(`late: received more than ${rules.allowedLatenessMs / 3_600_000} h after event_time`);
+  const columns = storedColumnsSql(SILVER_QUARANTINE, (column) => {
+    switch (column) {
+      case 'user_key':
+        return 'u.user_key';
+      case 'country':
+        return 'CASE WHEN b.fast THEN b.country ELSE v.country END';
+      case 'reason':
+        return `coalesce(b.quarantine_reason, ${reasonOfLate})`;
+      default:
+        return `b."${column}"`;
+    }
+  });
+  await connection.run(
+    `COPY (SELECT ${columns} FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.isValid} AND coalesce(dc.wins, true) AND ${kept.late}) ` +
+      `TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+  );
+}
+
 /** Hourly Gold from the Silver file as written, so Gold counts what Silver holds. */
 async function writeGold(connection: DuckDBConnection, silverFile: string, goldFile: string): Promise<void> {
   const impressions = "count_if(event_type = 'ad_impression')";
@@ -218,8 +243,9 @@ async function readFigures(connection: DuckDBConnection, kept: KeptRelation, inp
     `SELECT count(*) FILTER (WHERE event_type IN (${adTypes})), count(*) FILTER (WHERE event_type IN (${adTypes}) AND campaign_id IS NULL) FROM bronze`,
   );
   const ledger: Ledger = { rows_in: n(rowsIn), rows_out: n(valid) - n(duplicates) - n(lateWinners), duplicates: n(duplicates), rejected, late: n(lateWinners) };
+  const [quarantineRows] = input.quarantineFile === undefined ? [undefined] : await scalarRow(connection, `SELECT count(*) FROM read_parquet(${quoteLiteral(input.quarantineFile)})`);
   const nulls = { adEvents: n(adRead), adWithoutCampaign: n(adWithoutCampaign), kept: n(silverRows), withoutDeviceType: n(withoutDeviceType), withoutCountry: n(withoutCountry) };
-  return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), nulls };
+  return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), nulls, ...(quarantineRows === undefined ? {} : { quarantineRows: n(quarantineRows) }) };
 }
 
 /** The prior cursors with this hour's last session of each user laid over them. */
@@ -244,6 +270,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     for (const statement of kept.statements) await connection.run(statement);
     await writeSilver(connection, kept, input);
     await writeGold(connection, input.silverFile, input.goldFile);
+    if (input.quarantineFile !== undefined) await writeQuarantine(connection, kept, rules, input.quarantineFile);
     const figures = await readFigures(connection, kept, input, rejections.length);
     return { hour, ...figures, rejections, endState: await readEndState(connection, input.priorState), checkedInJs: checked };
   });

@@ -119,6 +119,47 @@ export const GOLD_TITLE_PLAYS_DAILY: TableDef<TitlePlaysDailyRow> = defineTable<
   DAILY,
 );
 
+/**
+ * One row of `lake.silver.quarantine`: a valid, deduplicated event of the hour that arrived past the
+ * allowed lateness (or was quarantined by the collector on arrival), kept out of Silver and Gold
+ * (counted as `late` in the ledger) but queryable with its reason. PII-safe like Silver: `user_key`.
+ */
+export interface QuarantineRow {
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly event_time: number;
+  readonly received_time: number;
+  readonly user_key: string;
+  readonly campaign_id: string | null;
+  readonly title_id: string | null;
+  readonly device_type: string | null;
+  readonly country: string | null;
+  /** The collector's quarantine reason, or `late: received more than <lateness> after event_time`. */
+  readonly reason: string;
+  readonly dt: string;
+  readonly hr: string;
+}
+
+export const SILVER_QUARANTINE: TableDef<QuarantineRow> = defineTable<QuarantineRow>(
+  'silver',
+  'quarantine',
+  {
+    event_id: 'varchar',
+    event_type: 'varchar',
+    event_time: 'bigint',
+    received_time: 'bigint',
+    user_key: 'varchar',
+    campaign_id: 'varchar',
+    title_id: 'varchar',
+    device_type: 'varchar',
+    country: 'varchar',
+    reason: 'varchar',
+    dt: 'varchar',
+    hr: 'varchar',
+  },
+  HOURLY,
+);
+
 export type HourRunLayer = 'silver' | 'gold';
 /** `published`: the run switched the partition to its version; `failed`: it published nothing. */
 export type HourRunStatus = 'published' | 'failed';
@@ -221,8 +262,9 @@ export const AUDIT_RESTATEMENTS: TableDef<RestatementRow> = defineTable<Restatem
 );
 
 /** Every table of the lake, in the order bootstrap creates them. */
-export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow>> = [
+export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow> | TableDef<QuarantineRow>> = [
   SILVER_EVENTS,
+  SILVER_QUARANTINE,
   GOLD_CTR_HOURLY,
   GOLD_CAMPAIGN_DAILY,
   GOLD_DAU_DAILY,

@@ -18,12 +18,14 @@ export interface HourBuildFigures {
   readonly adEvents: number;
   /** Sum of impressions + clicks over the Gold file as written. */
   readonly goldCounted: number;
+  /** Rows of the quarantine file as written, when the build wrote one. */
+  readonly quarantineRows?: number;
 }
 
 /**
  * The run's Silver and Gold ledgers, when every check holds: the Silver ledger balances, the records
- * read are those the manifests commit (Bronze conservation), the Silver file holds rows_out rows, and
- * Gold counts every ad event of the Silver file once (goldHourLedger).
+ * read are those the manifests commit (Bronze conservation), the Silver file holds rows_out rows, the
+ * quarantine file holds the late ones, and Gold counts every ad event of the Silver file once (goldHourLedger).
  */
 export function checkHourBuild(hour: string, figures: HourBuildFigures): { silver: Ledger; gold: Ledger } {
   const silver = checkLedger(figures.ledger);
@@ -31,6 +33,9 @@ export function checkHourBuild(hour: string, figures: HourBuildFigures): { silve
     throw new InvariantViolationError(`silver ${hour}: read ${silver.rows_in} Bronze records of the hour, the manifests say ${figures.manifestRows}`);
   }
   if (figures.silverRows !== silver.rows_out) throw new InvariantViolationError(`silver ${hour}: wrote ${figures.silverRows} rows, the ledger says ${silver.rows_out}`);
+  if (figures.quarantineRows !== undefined && figures.quarantineRows !== silver.late) {
+    throw new InvariantViolationError(`silver ${hour}: quarantined ${figures.quarantineRows} events, the ledger says ${silver.late} late`);
+  }
   const gold = checkLedger(goldHourLedger({ silverAdEvents: figures.adEvents, goldCounted: figures.goldCounted }));
   return { silver, gold };
 }

@@ -97,6 +97,8 @@ export interface HourClassification {
   readonly kept: EventRecord[];
   readonly ledger: Ledger;
   readonly rejections: Rejection[];
+  /** Valid, first-received events of the hour past the allowed lateness: `lake.silver.quarantine`. */
+  readonly quarantined: EventRecord[];
 }
 
 export type Revalidated = BronzeRecord & { readonly late: boolean };
@@ -135,7 +137,8 @@ export function classifyHour(records: readonly BronzeRecord[], hour: string, rul
     rejected: rejections.length,
     late: winners.length - kept.length,
   };
-  return { hour: key, kept, ledger, rejections };
+  const quarantined = winners.filter((record) => record.late).map((record) => record.event);
+  return { hour: key, kept, ledger, rejections, quarantined };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 import * as path from 'node:path';
-import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS } from '../../core/lakeTables';
+import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS, SILVER_QUARANTINE } from '../../core/lakeTables';
 import { checkHourBuild } from '../../core/promotionChecks';
 import { QualityGateError } from '../../core/errors';
 import { judgeQuality, previousDays, qualityFigures, volumeBaseline, volumeBaselineSql, type QualityThresholds, type RunQuality } from '../../core/quality';
@@ -23,9 +23,9 @@ import { COVERAGE, downloadBronze, heartbeating, PART, priorSessions, publishedS
 
 /**
  * Uploads the version's Silver file with its session state and its coverage (the Bronze it read),
- * and the Gold file; returns their locations.
+ * its quarantine file, and the Gold file; returns their locations.
  */
-async function uploadVersion(lake: Lake, version: string, files: { silver: string; gold: string }, endState: Map<string, SessionCursor>, coverage: HourCoverage) {
+async function uploadVersion(lake: Lake, version: string, files: { silver: string; gold: string; quarantine: string }, endState: Map<string, SessionCursor>, coverage: HourCoverage) {
   const { dt, hr } = parseHourKey(coverage.hour);
   const silverPrefix = partitionPrefix(SILVER_EVENTS, { dt, hr }, version);
   await uploadFile(lake.s3, lake.bucket, `${silverPrefix}${PART}`, files.silver);
@@ -33,7 +33,9 @@ async function uploadVersion(lake: Lake, version: string, files: { silver: strin
   await lake.s3.send(new PutObjectCommand({ Bucket: lake.bucket, Key: `${silverPrefix}${COVERAGE}`, Body: JSON.stringify(coverage), ContentType: 'application/json' }));
   const goldPrefix = partitionPrefix(GOLD_CTR_HOURLY, { dt, hr }, version);
   await uploadFile(lake.s3, lake.bucket, `${goldPrefix}${PART}`, files.gold);
-  return { silverLocation: `s3://${lake.bucket}/${silverPrefix}`, goldLocation: `s3://${lake.bucket}/${goldPrefix}` };
+  const quarantinePrefix = partitionPrefix(SILVER_QUARANTINE, { dt, hr }, version);
+  await uploadFile(lake.s3, lake.bucket, `${quarantinePrefix}${PART}`, files.quarantine);
+  return { silverLocation: `s3://${lake.bucket}/${silverPrefix}`, goldLocation: `s3://${lake.bucket}/${goldPrefix}`, quarantineLocation: `s3://${lake.bucket}/${quarantinePrefix}` };
 }
 
 /**
@@ -74,10 +76,10 @@ export async function buildHour(lake: Lake, settings: BuildSettings, input: { ho
   const { key: hour } = parseHourKey(input.hour);
   return withTempDir(`clicklake-promote-${hour}-`, async (dir) => {
     const bronze = await downloadBronze(lake, hour, dir);
-    const files = { silver: path.join(dir, 'silver.parquet'), gold: path.join(dir, 'gold.parquet') };
+    const files = { silver: path.join(dir, 'silver.parquet'), gold: path.join(dir, 'gold.parquet'), quarantine: path.join(dir, 'quarantine.parquet') };
     const priorState = await priorSessions(lake, hour);
     const built = await heartbeating({ hour, step: 'duckdb' }, () =>
-      buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey, silverFile: files.silver, goldFile: files.gold }),
+      buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey, silverFile: files.silver, goldFile: files.gold, quarantineFile: files.quarantine }),
     );
     const ledgers = checkHourBuild(hour, { ...built, manifestRows: bronze.manifestRows });
     for (const rejection of built.rejections.slice(0, 20)) {

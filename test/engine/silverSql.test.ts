@@ -15,8 +15,8 @@ import { formatBronzeLine, parseBronzeLine, type BronzeRecord } from '../../core
 import { defaultValidationContext, validateEvent } from '../../core/event';
 import { createTrafficModel } from '../../core/generator';
 import { goldHour } from '../../core/gold';
-import { GOLD_CTR_HOURLY, SILVER_EVENTS } from '../../core/lakeTables';
-import { classifyHour, pruneSessionState, sessionStateToJson, sessionize, toSilverRow, type SessionCursor, type SessionState } from '../../core/silver';
+import { GOLD_CTR_HOURLY, SILVER_EVENTS, SILVER_QUARANTINE } from '../../core/lakeTables';
+import { classifyHour, pruneSessionState, sessionStateToJson, sessionize, toSilverRow, userKey, type SessionCursor, type SessionState } from '../../core/silver';
 import { EMAIL_PATTERN, IPV4_PATTERN, IPV6_PATTERN } from '../../core/silverSql';
 import { isEmailAddress, isIpAddress } from '../../core/addresses';
 import { HOUR_MS, MINUTE_MS, hourKey } from '../../core/time';
@@ -195,13 +195,15 @@ async function sqlHour(
   hour: string,
   prior: SessionState,
   threads?: number,
-): Promise<{ out: SilverHourOutput; rows: unknown[]; gold: unknown[]; silverFile: string; goldFile: string }> {
+): Promise<{ out: SilverHourOutput; rows: unknown[]; gold: unknown[]; quarantine: Array<{ event_id: string; user_key: string; reason: string }>; silverFile: string; goldFile: string }> {
   const silverFile = path.join(dir, `${hour}-silver-${threads ?? 0}.parquet`);
   const goldFile = path.join(dir, `${hour}-gold-${threads ?? 0}.parquet`);
-  const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, threads });
+  const quarantineFile = path.join(dir, `${hour}-quarantine-${threads ?? 0}.parquet`);
+  const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, quarantineFile, threads });
   // Silver's row order within a file is not specified: rows are compared by event_id (unique in Silver).
   const rows = (await readParquetRows(SILVER_EVENTS, silverFile)).sort(byEventId);
-  return { out, rows, gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile), silverFile, goldFile };
+  const quarantine = (await readParquetRows(SILVER_QUARANTINE, quarantineFile)).sort(byEventId);
+  return { out, rows, gold: await readParquetRows(GOLD_CTR_HOURLY, goldFile), quarantine, silverFile, goldFile };
 }
 
 describe('Bronze → Silver in DuckDB equals the JS definition', () => {
@@ -229,6 +231,11 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
       expect(sessionStateToJson(got.out.endState)).toEqual(sessionStateToJson(expected.endState));
       expect(got.out.silverRows).toBe(expected.rows.length);
       expect(got.out.goldRows).toBe(expected.gold.length);
+      // The quarantine holds exactly the late winners of the JS definition, pseudonymised, each with a reason.
+      expect(got.quarantine.map((q) => [q.event_id, q.user_key, q.reason.length > 0])).toEqual(
+        [...expected.classified.quarantined].sort(byEventId).map((e) => [e.event_id, userKey(HMAC_KEY, e.user_id), true]),
+      );
+      expect(got.out.quarantineRows).toBe(expected.classified.ledger.late);
       const nextStart = Date.parse(`${hour}:00:00Z`) + HOUR_MS;
       jsPrior = pruneSessionState(expected.endState, nextStart);
       sqlPrior = pruneSessionState(got.out.endState, nextStart);

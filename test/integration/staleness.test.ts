@@ -38,4 +38,18 @@ describe('staleness of a published hour', () => {
     expect(second.silver.rows_in).toBe(9);
     expect(await hourStaleness(lake, hour)).toEqual({ state: 'fresh', version: second.version });
   }, 240_000);
+
+  it('keeps an event that arrived past the allowed lateness out of Silver, queryable in lake.silver.quarantine with its reason', async () => {
+    const tooLate = record(2, 0, 30, { user_id: `user-${hour}-late` });
+    const eightDays = 8 * 24 * 3_600_000;
+    await write([{ ...tooLate, received_time: tooLate.received_time + eightDays, kafka_timestamp_ms: tooLate.received_time + eightDays, event: { ...tooLate.event, received_time: tooLate.received_time + eightDays } }]);
+    const third = await runPromoteHour(config, hour);
+    expect(third.silver).toEqual({ rows_in: 10, rows_out: 9, duplicates: 0, rejected: 0, late: 1 });
+    const { dt, hr } = { dt: hour.slice(0, 10), hr: hour.slice(11, 13) };
+    const quarantined = await lake.presto.queryObjects(`SELECT event_id, reason, user_key FROM lake.silver.quarantine WHERE dt = '${dt}' AND hr = '${hr}'`);
+    expect(quarantined.map((row) => [row.event_id, row.reason])).toEqual([[tooLate.event.event_id, 'late: received more than 168 h after event_time']]);
+    expect(String(quarantined[0]?.user_key)).toMatch(/^[0-9a-f]{64}$/);
+    const inSilver = await lake.presto.queryObjects(`SELECT count(*) AS n FROM lake.silver.events WHERE dt = '${dt}' AND hr = '${hr}' AND event_id = '${tooLate.event.event_id}'`);
+    expect(inSilver).toEqual([{ n: 0 }]);
+  }, 240_000);
 });

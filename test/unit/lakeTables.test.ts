@@ -25,6 +25,7 @@ describe('lake tables (CONTRACT §3)', () => {
   it('names every table in its schema, partitioned by dt (and hr for hourly tables), below its zone', () => {
     expect(LAKE_TABLES.map((t) => [`${t.schema}.${t.table}`, t.partitionedBy.join(','), t.prefix])).toEqual([
       ['silver.events', 'dt,hr', 'silver/events/'],
+      ['silver.quarantine', 'dt,hr', 'silver/quarantine/'],
       ['gold.ctr_hourly', 'dt,hr', 'gold/ctr_hourly/'],
       ['gold.campaign_daily', 'dt', 'gold/campaign_daily/'],
       ['gold.dau_daily', 'dt', 'gold/dau_daily/'],

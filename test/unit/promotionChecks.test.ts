@@ -9,6 +9,7 @@ const sound: HourBuildFigures = {
   silverRows: 90,
   adEvents: 40,
   goldCounted: 40,
+  quarantineRows: 1,
 };
 
 describe('checkHourBuild', () => {
@@ -21,6 +22,7 @@ describe('checkHourBuild', () => {
     ['the Silver file holds fewer rows than the ledger', { silverRows: 89 }, InvariantViolationError, `silver ${HOUR}: wrote 89 rows, the ledger says 90`],
     ['a row was dropped from the Gold file', { goldCounted: 37 }, LedgerImbalanceError, 'ledger: rows_in 40 != rows_out + duplicates + rejected + late = 37'],
     ['Gold counts an ad event twice', { goldCounted: 41 }, LedgerImbalanceError, 'ledger: rows_in 40 != rows_out + duplicates + rejected + late = 41'],
+    ['the quarantine file holds fewer events than the ledger counts late', { quarantineRows: 0 }, InvariantViolationError, `silver ${HOUR}: quarantined 0 events, the ledger says 1 late`],
     ['the Silver ledger does not balance', { ledger: { ...sound.ledger, duplicates: 5 } }, LedgerImbalanceError, 'ledger: rows_in 100 != rows_out + duplicates + rejected + late = 99'],
   ])('fails when %s', (_case, change, type, message) => {
     const check = (): unknown => checkHourBuild(HOUR, { ...sound, ...change });

@@ -119,6 +119,11 @@ describe('classifyHour', () => {
       { topic: 'clicklake.events', partition: 2, offset: 3, errors: ['campaign_id: required for ad_impression'] },
       { topic: 'clicklake.events', partition: 2, offset: 4, errors: ['campaign_id: required for ad_impression'] },
     ],
+    // In receive order, as re-validated: each carries the reason its re-derivation gives, with the figures.
+    quarantined: [
+      { ...e5, quarantine_reason: 'event_time: older than the allowed lateness (604800001 ms before receipt, at most 604800000 ms allowed)' },
+      { ...e2, quarantine_reason: 'event_time: older than the allowed lateness (691200000 ms before receipt, at most 604800000 ms allowed)' },
+    ],
   };
 
   it('counts every record of the hour exactly once: rejected, then duplicate, then late, else out', () => {
@@ -132,8 +137,8 @@ describe('classifyHour', () => {
   });
 
   it.each<[string, Partial<HourClassification>]>([
-    ['2026-11-22T06', { hour: '2026-11-22T06', kept: [e4], ledger: { rows_in: 1, rows_out: 1, duplicates: 0, rejected: 0, late: 0 }, rejections: [] }],
-    ['2026-11-22T04', { hour: '2026-11-22T04', kept: [], ledger: { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 }, rejections: [] }],
+    ['2026-11-22T06', { hour: '2026-11-22T06', kept: [e4], ledger: { rows_in: 1, rows_out: 1, duplicates: 0, rejected: 0, late: 0 }, rejections: [], quarantined: [] }],
+    ['2026-11-22T04', { hour: '2026-11-22T04', kept: [], ledger: { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 }, rejections: [], quarantined: [] }],
   ])('ignores records of other hours: %s', (hour, expected) => {
     expect(classifyHour(RECORDS, hour)).toEqual(expected);
   });
