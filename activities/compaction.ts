@@ -78,30 +78,45 @@ async function remove(s3: S3Client, bucket: string, key: string): Promise<void> 
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
+/** Told after each change a merge makes to the lake (the activity heartbeats with it). */
+export type MergeProgress = (step: string) => void | Promise<void>;
+
 /** The members' bytes concatenated (zstd frames concatenate into one valid stream), each checked against its manifest. */
-async function mergedBytes(lake: Lake, group: MergeGroup): Promise<Buffer> {
+async function mergedBytes(lake: Lake, group: MergeGroup, progress: MergeProgress): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (const { manifest } of group.members) {
     const bytes = await requireBytes(lake.s3, lake.bucket, manifest.objectKey);
     if (bytes.length !== manifest.bytes) throw new InvariantViolationError(`${manifest.objectKey}: ${bytes.length} bytes, its manifest says ${manifest.bytes}`);
     parts.push(bytes);
-    Context.current().heartbeat({ objectsRead: parts.length, of: group.members.length });
+    await progress(`read ${parts.length} of ${group.members.length}`);
   }
   return Buffer.concat(parts);
 }
 
 /** Steps 1-3 of the module comment for one group; a retry repeats them (the replaced objects are still there). */
-export async function mergeGroup(lake: Lake, group: MergeGroup): Promise<string> {
+export async function mergeGroup(lake: Lake, group: MergeGroup, progress: MergeProgress = () => undefined): Promise<string> {
   const manifest = mergedManifest(group);
-  await put(lake.s3, lake.bucket, manifest.objectKey, await mergedBytes(lake, group), 'application/x-ndjson');
+  await put(lake.s3, lake.bucket, manifest.objectKey, await mergedBytes(lake, group, progress), 'application/x-ndjson');
   await put(lake.s3, lake.bucket, manifestKey(manifest.objectKey), JSON.stringify(manifest), 'application/json');
+  await progress('merged object and manifest written');
   await Promise.all(group.members.map((m) => remove(lake.s3, lake.bucket, m.manifestKey)));
+  await progress('replaced manifests deleted');
   for (const hour of Object.keys(manifest.hourHistogram)) {
     await put(lake.s3, lake.bucket, hourIndexKey(hour, group), '');
+    await progress(`${hour}: merged marker written`);
     const old = group.members.filter((m) => (m.manifest.hourHistogram[hour] ?? 0) > 0).map((m) => hourIndexKey(hour, m.manifest));
-    for (const key of old.sort(compareText)) await remove(lake.s3, lake.bucket, key);
+    for (const key of old.sort(compareText)) {
+      await remove(lake.s3, lake.bucket, key);
+      await progress(`${hour}: marker ${key} deleted`);
+    }
   }
   return manifestKey(manifest.objectKey);
+}
+
+/** Step 4: the replaced objects, which no manifest and no marker names any more. */
+export async function deleteReplaced(lake: Lake, group: MergeGroup): Promise<number> {
+  for (const { manifest } of group.members) await remove(lake.s3, lake.bucket, manifest.objectKey);
+  return group.members.length;
 }
 
 /** Per hour of the groups: what each merged manifest replaced of that hour. */
@@ -195,15 +210,14 @@ export function createCompactionActivities(deps: ActivityDeps) {
       return { dt: input.dt, groups, bronze: compactionFigures(objects, groups), graceMs: settings.graceMs };
     },
     async mergeBronzeGroup(group: MergeGroup): Promise<string> {
-      return mergeGroup(lake, group);
+      const ctx = Context.current();
+      return mergeGroup(lake, group, (step) => ctx.heartbeat({ group: `${group.topic}/${group.partition}/${group.firstOffset}-${group.lastOffset}`, step }));
     },
     async refreshCompactedCoverage(groups: MergeGroup[]): Promise<number> {
       return refreshCoverage(lake, groups);
     },
-    /** Step 4: the replaced objects, which no manifest and no marker names any more. */
     async deleteReplacedObjects(group: MergeGroup): Promise<number> {
-      for (const { manifest } of group.members) await remove(lake.s3, lake.bucket, manifest.objectKey);
-      return group.members.length;
+      return deleteReplaced(lake, group);
     },
     async applyVersionRetention(input: RetentionInput): Promise<number> {
       return applyRetention(lake, input, input.policy ?? { keepNewest: settings.keepVersions, keepDays: settings.keepDays });

@@ -13,11 +13,16 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from '@temporalio/client';
 import { connectTemporal, createS3, Presto } from '../../activities/clients';
 import { putBronzeObject } from '../../activities/bronze';
-import { partitionVersions } from '../../activities/compaction';
+import { decompress } from '@mongodb-js/zstd';
+import { deleteReplaced, mergeGroup, partitionVersions } from '../../activities/compaction';
+import { readManifest } from '../../activities/bronze';
+import { hourManifestKeys } from '../../activities/promote/lake';
+import { getBytes } from '../../activities/s3Objects';
 import { rollbackHour } from '../../activities/rollback';
 import { hourStaleness } from '../../activities/staleness';
 import { zonePrefix } from '../../core/lake';
-import { type BronzeRecord } from '../../core/bronze';
+import { parseBronzeLine, parseManifest, type BronzeRecord } from '../../core/bronze';
+import { planBronzeCompaction } from '../../core/compaction';
 import { BadInputError } from '../../core/errors';
 import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, type TableDef } from '../../core/lakeTables';
 import { DAY_MS, HOUR_MS, MINUTE_MS, dayOf, hourKey } from '../../core/time';
@@ -182,5 +187,59 @@ describe('compaction of a closed day', () => {
     expect(afterwards.silver).toEqual(silver.silver);
     expect(afterwards.ctr_hourly).toEqual(silver.ctr_hourly);
     expect(await bronzeObjects()).toHaveLength(3);
+  });
+
+  /**
+   * What a promotion reads from a listing of the hour index: each manifest, then its object, the
+   * records of the hour in it; 'retry' where a manifest or object is gone (its read fails, retriably).
+   */
+  async function readListing(keys: readonly string[], hour: string): Promise<number | 'retry'> {
+    let records = 0;
+    for (const key of keys) {
+      const manifestBytes = await getBytes(s3, config.s3.bucket, key);
+      if (manifestBytes === undefined) return 'retry';
+      const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
+      const body = await getBytes(s3, config.s3.bucket, manifest.objectKey);
+      if (body === undefined) return 'retry';
+      const lines = (await decompress(body)).toString('utf8').split('\n').filter((line) => line !== '');
+      records += lines.filter((line) => hourKey(parseBronzeLine(line).event.event_time) === hour).length;
+    }
+    return records;
+  }
+
+  it('a promotion listing the index at any step of the switch, reading at any later step, reads every record once or retries', async () => {
+    newTopic();
+    const d0 = randomDay();
+    const dt = dayOf(d0);
+    const hours = [hourKey(d0 + 14 * HOUR_MS), hourKey(d0 + 15 * HOUR_MS)] as const;
+    // 4 objects of 6 records, each holding both hours: every marker of both hours switches.
+    await writeObjects(0, 4, 6, (k, j) => d0 + (14 + (j % 2)) * HOUR_MS + (k * 6 + j) * MINUTE_MS);
+    const expected = { [hours[0]]: 12, [hours[1]]: 12 };
+    const keys = [...new Set((await Promise.all(hours.map((h) => hourManifestKeys(lake, h)))).flat())];
+    const objects = await Promise.all(keys.map(async (key) => ({ manifestKey: key, manifest: await readManifest(s3, config.s3.bucket, key) })));
+    const [group, ...others] = planBronzeCompaction(objects, dt, 1 << 30);
+    expect(others).toEqual([]);
+    expect(group?.members).toHaveLength(4);
+
+    const listings: Array<{ step: string; hour: string; keys: string[] }> = [];
+    const outcomes: Array<{ listedAt: string; readAt: string; hour: string; read: number | 'retry' }> = [];
+    const checkAll = async (step: string): Promise<void> => {
+      for (const hour of hours) listings.push({ step, hour, keys: await hourManifestKeys(lake, hour) });
+      for (const listing of listings) outcomes.push({ listedAt: listing.step, readAt: step, hour: listing.hour, read: await readListing(listing.keys, listing.hour) });
+    };
+    await checkAll('before');
+    await mergeGroup(lake, group!, async (step) => {
+      if (!step.startsWith('read ')) await checkAll(step);
+    });
+    await deleteReplaced(lake, group!);
+    await checkAll('replaced objects deleted');
+
+    // Every read is exact or fails (to be retried): never a record twice, never one missed.
+    expect(outcomes.filter((o) => o.read !== 'retry' && o.read !== expected[o.hour])).toEqual([]);
+    // And both sides of the switch were read: the old set exactly, the merged one exactly, retries between.
+    expect(outcomes.filter((o) => o.listedAt === 'before' && o.readAt === 'before').map((o) => o.read)).toEqual([12, 12]);
+    expect(outcomes.filter((o) => o.listedAt === 'replaced objects deleted').map((o) => o.read)).toEqual([12, 12]);
+    expect(outcomes.filter((o) => o.read === 'retry').length).toBeGreaterThan(0);
+    expect(listings.length).toBe(2 * (3 + 2 * 5 + 1));
   });
 });
