@@ -11,8 +11,8 @@ import { generateCommand } from './generate';
 import { helpCommand } from './help';
 import { promoteCommand } from './promote';
 import { queryCommand } from './query';
-import { rollbackCommand } from './rollback';
 import { reconcileCommand } from './reconcile';
+import { rollbackCommand } from './rollback';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './stack';
 import { statusCommand } from './status';
 import { verifyCommand } from './verify';
@@ -25,10 +25,10 @@ export const COMMANDS: readonly CliCommand[] = [
   generateCommand,
   statusCommand,
   promoteCommand,
-  compactCommand,
-  rollbackCommand,
   reconcileCommand,
   backfillCommand,
+  compactCommand,
+  rollbackCommand,
   ctrCommand,
   queryCommand,
   verifyCommand,
