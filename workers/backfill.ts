@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledFailure, Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectTemporal } from '../activities/clients';
-import { backfillWorkflowId, summarize, type BackfillSummary } from '../core/backfill';
+import { backfillWorkflowId, checkConcurrency, planHours, summarize, type BackfillSummary } from '../core/backfill';
 import type { ClicklakeConfig } from '../core/config';
 import { BadInputError } from '../core/errors';
 import { SEARCH_ATTRIBUTES } from '../core/searchAttributes';
@@ -83,6 +83,9 @@ export async function backfillWithClient(client: Client, taskQueue: string, requ
   const to = parseHourKey(request.to).key;
   const workflowId = backfillWorkflowId(from, to);
   if (request.cancel === true) return cancelBackfill(client, workflowId, watch);
+  // The workflow refuses these too; refused here, the message names the reason instead of "execution failed".
+  planHours(from, to);
+  if (request.concurrency !== undefined) checkConcurrency(request.concurrency);
   const { cancel: _cancel, ...input } = request;
   let handle: WorkflowHandle<typeof backfillRange>;
   let attached = false;
