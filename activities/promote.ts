@@ -99,9 +99,10 @@ export function createPromoteActivities(deps: PromoteDeps) {
       const finishedAt = Date.now(); // an audit stamp of when the run published, not a business decision
       const { dt, hr } = parseHourKey(input.result.hour);
       const values = { dt, hr };
+      // Recorded before anything is switched: a recording that fails publishes nothing (the hour ends FAILED, as any publish failure).
+      await recordRestatements(lake, { def: GOLD_CTR_HOURLY, values, newVersion: input.result.version, newLocation: input.result.goldLocation, reason: restatementReason(input.reason), workflowId: input.workflowId, finishedAt });
       await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_EVENTS, values, input.result.silverLocation);
       if (input.result.quarantineLocation !== undefined) await publishPartition(lake.s3, lake.presto, lake.bucket, SILVER_QUARANTINE, values, input.result.quarantineLocation);
-      await recordRestatements(lake, { def: GOLD_CTR_HOURLY, values, newVersion: input.result.version, newLocation: input.result.goldLocation, reason: restatementReason(input.reason), workflowId: input.workflowId, finishedAt });
       await publishPartition(lake.s3, lake.presto, lake.bucket, GOLD_CTR_HOURLY, values, input.result.goldLocation);
       for (const [layer, ledger] of [['silver', input.result.silver], ['gold', input.result.gold]] as const) {
         await appendAudit(lake, { layer, ...ledger, workflow_id: input.workflowId, run_id: input.runId, finished_at: finishedAt, version: input.version, status: 'published', ...provenance(input), error: null, ...qualityColumns(input.result.quality), dt, hr });
