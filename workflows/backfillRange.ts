@@ -46,6 +46,7 @@ import {
   transition,
   withDay,
   type BackfillCounts,
+  type BackfillEvent,
   type BackfillState,
   type BackfillSummary,
 } from '../core/backfill';
@@ -114,6 +115,52 @@ async function closedOutcome(workflowId: string): Promise<{ ok: true } | { ok: f
   }
 }
 
+/**
+ * Promotes one hour as a child on the backfill's task queue, or, when a run of it is under way,
+ * waits for that run; the hour's next event, never a throw (a failure is the hour's, not the backfill's).
+ */
+async function promoteOnce(hour: string, taskQueue: string): Promise<BackfillEvent> {
+  const workflowId = promoteHourWorkflowId(hour);
+  try {
+    const child = await startChild(promoteHour, {
+      workflowId,
+      taskQueue,
+      args: [{ hour, reason: 'backfill' }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+    await child.result();
+    return { type: 'done', by: 'backfill' };
+  } catch (err) {
+    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') return { type: 'fail', error: formatFailure(failureReason(err)) };
+  }
+  // The schedule or the reconciler is promoting the hour right now: take that run's outcome.
+  try {
+    const joined = await closedOutcome(workflowId);
+    return joined.ok ? { type: 'done', by: 'other' } : { type: 'fail', error: joined.error };
+  } catch (err) {
+    return { type: 'fail', error: formatFailure(failureReason(err)) };
+  }
+}
+
+/** Waits for the `promote-day` run of every touched day, recording each outcome through `update`. */
+async function awaitDays(state: BackfillState, update: (state: BackfillState) => BackfillState): Promise<void> {
+  const days = touchedDays(state);
+  let current = state;
+  for (const dt of days) current = update(withDay(current, { dt, state: 'pending' }));
+  await Promise.all(
+    days.map(async (dt) => {
+      let outcome: { ok: true } | { ok: false; error: string };
+      try {
+        outcome = await closedOutcome(promoteDayWorkflowId(dt));
+      } catch (err) {
+        outcome = { ok: false, error: formatFailure(failureReason(err)) };
+      }
+      current = update(withDay(current, outcome.ok ? { dt, state: 'done' } : { dt, state: 'failed', error: outcome.error }));
+    }),
+  );
+}
+
 export async function backfillRange(input: BackfillInput): Promise<BackfillSummary> {
   let planned: string[] = [];
   let concurrency = DEFAULT_BACKFILL_CONCURRENCY;
@@ -143,35 +190,10 @@ export async function backfillRange(input: BackfillInput): Promise<BackfillSumma
     cancelled = true;
   });
   const hoursPerRun = input.hoursPerRun ?? DEFAULT_HOURS_PER_RUN;
-  const settle = (hour: string, event: Parameters<typeof transition>[2]): void => {
+  const settle = (hour: string, event: BackfillEvent): void => {
     state = transition(state, hour, event);
     report('RUNNING');
   };
-  const runHour = async (hour: string): Promise<void> => {
-    const workflowId = promoteHourWorkflowId(hour);
-    let child;
-    try {
-      child = await startChild(promoteHour, {
-        workflowId,
-        taskQueue: info.taskQueue,
-        args: [{ hour, reason: 'backfill' }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      });
-    } catch (err) {
-      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') return settle(hour, { type: 'fail', error: formatFailure(failureReason(err)) });
-      // The schedule or the reconciler is promoting the hour right now: take that run's outcome.
-      const joined = await closedOutcome(workflowId);
-      return settle(hour, joined.ok ? { type: 'done', by: 'other' } : { type: 'fail', error: joined.error });
-    }
-    try {
-      await child.result();
-      settle(hour, { type: 'done', by: 'backfill' });
-    } catch (err) {
-      settle(hour, { type: 'fail', error: formatFailure(failureReason(err)) });
-    }
-  };
-
   // Never cancelled from outside: a cancel request only stops new starts (the flag above).
   const settledAll = await CancellationScope.nonCancellable(async () => {
     let settledHere = 0;
@@ -181,7 +203,8 @@ export async function backfillRange(input: BackfillInput): Promise<BackfillSumma
       for (const hour of startNow) {
         settle(hour, { type: 'start' });
         running++;
-        void runHour(hour).finally(() => {
+        void promoteOnce(hour, info.taskQueue).then((event) => {
+          settle(hour, event);
           running--;
           settledHere++;
         });
@@ -201,14 +224,7 @@ export async function backfillRange(input: BackfillInput): Promise<BackfillSumma
   if (!settledAll) await continueAsNew<typeof backfillRange>({ ...input, carried: state });
 
   phase = 'days';
-  const days = touchedDays(state);
-  for (const dt of days) state = withDay(state, { dt, state: 'pending' });
-  await Promise.all(
-    days.map(async (dt) => {
-      const outcome = await closedOutcome(promoteDayWorkflowId(dt));
-      state = withDay(state, outcome.ok ? { dt, state: 'done' } : { dt, state: 'failed', error: outcome.error });
-    }),
-  );
+  await awaitDays(state, (next) => (state = next));
   phase = 'done';
   const summary = summarize(info.workflowId, state, extra);
   report(summary.hours.failed > 0 || summary.days.failed > 0 ? 'FAILED' : 'READY');
