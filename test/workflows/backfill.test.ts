@@ -98,10 +98,13 @@ describe('backfillRange', () => {
     await withWorker(async () => {
       const running = backfill({ from, to, concurrency: 1 });
       await hold.started;
-      await handle(from, to).cancel();
+      const cancelling = backfill({ from, to, cancel: true }); // clicklake backfill --cancel
+      await new Promise((resolve) => setTimeout(resolve, 500));
       hold.release();
-      const summary = await running;
+      const [summary, told] = await Promise.all([running, cancelling]);
       expect(summary).toMatchObject({ hours: { done: 1, failed: 0, skipped: 3 }, cancelled: true });
+      expect(told).toEqual(summary);
+      await expect(backfill({ from, to, cancel: true })).rejects.toThrow('no backfill of this range is running');
       expect(lake.calls.publishHour).toEqual([from]);
       const progress = await handle(from, to).query(backfillProgressQuery);
       expect(progress.hours.map((h) => h.state)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
