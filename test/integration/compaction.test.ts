@@ -18,7 +18,7 @@ import { deleteReplaced, mergeGroup, partitionVersions } from '../../activities/
 import { readManifest } from '../../activities/bronze';
 import { hourManifestKeys } from '../../activities/promote/lake';
 import { getBytes } from '../../activities/s3Objects';
-import { rollbackHour } from '../../activities/rollback';
+import { rollbackDay, rollbackHour } from '../../activities/rollback';
 import { hourStaleness } from '../../activities/staleness';
 import { zonePrefix } from '../../core/lake';
 import { parseBronzeLine, parseManifest, type BronzeRecord } from '../../core/bronze';
@@ -149,6 +149,19 @@ describe('compaction of a closed day', () => {
     const rolled = await rollbackHour(lake, h0, v1, Date.now());
     expect(rolled.tables.map((t) => [t.table, t.previous])).toEqual([['silver.events', v2], ['gold.ctr_hourly', v2]]);
     expect(await hourStaleness(lake, h0)).toEqual({ state: 'fresh', version: v1 });
+    // Rollback of the day's daily Gold to its oldest version (the first day run may have seen one hour
+    // only), recorded as manual restatements; then back to the newest.
+    const daily = await partitionVersions(lake, GOLD_CAMPAIGN_DAILY as TableDef, { dt });
+    const oldest = [...daily.versions].sort()[0] as string;
+    expect(oldest).not.toBe(daily.published);
+    const day = await rollbackDay(lake, dt, oldest, Date.now());
+    expect(day.tables.map((t) => [t.table, t.previous])).toEqual(['campaign_daily', 'dau_daily', 'title_plays_daily'].map((t) => [`gold.${t}`, daily.published]));
+    expect((await partitionVersions(lake, GOLD_DAU_DAILY as TableDef, { dt })).published).toBe(oldest);
+    const recorded = await presto.queryObjects(`SELECT table_name, count(*) AS n FROM lake.audit.restatements WHERE dt = '${dt}' AND reason = 'manual' AND new_version = '${oldest}' GROUP BY table_name ORDER BY table_name`);
+    // The oldest day run saw the first hour only: its campaigns' rows differ, so something was recorded.
+    expect(day.tables[0]?.restated).toBeGreaterThan(0);
+    expect(recorded).toEqual(day.tables.filter((t) => t.restated > 0).map((t) => ({ table_name: t.table.slice(5), n: t.restated })));
+    await rollbackDay(lake, dt, daily.published as string, Date.now());
     const partitions = [...hours.flatMap((h) => [SILVER_EVENTS, GOLD_CTR_HOURLY].map((def) => ({ def: def as TableDef, values: { dt, hr: h.slice(11) } }))), ...[GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY].map((def) => ({ def: def as TableDef, values: { dt } }))];
     const kept = await Promise.all(partitions.map(({ def, values }) => partitionVersions(lake, def, values)));
     const retained = await compact({ dt, retention: { keepNewest: 0, keepDays: 0 } });
