@@ -4,8 +4,10 @@
  * replaced objects deleted only after it (and after a second coverage pass), retention last, aged
  * against the input's time; a day with nothing to merge goes straight to retention.
  */
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import type { CompactionPlan, CompactionPlanInput, RetentionInput } from '../../activities/compaction';
-import type { MergeGroup } from '../../core/compaction';
+import { defaultCompactionDay, type MergeGroup } from '../../core/compaction';
+import { LAKE_SCHEDULES } from '../../workers/schedules';
 import { compactDay } from '../../workflows/compactDay';
 import { uniqueTaskQueue, workflowTestServer } from '../support/temporalTest';
 
@@ -80,5 +82,38 @@ describe('compactDay', () => {
       ['plan', { dt: DT }],
       ['retention', { dt: DT, nowMs: 99 }],
     ]);
+  });
+});
+
+describe('the compact-daily schedule, triggered', () => {
+  it('compacts the day before yesterday of the scheduled time, and ages versions against that time', async () => {
+    const { calls, activities } = standIns([]);
+    const taskQueue = uniqueTaskQueue('compact-daily');
+    const spec = LAKE_SCHEDULES.find((x) => x.id === 'compact-daily');
+    expect(spec?.workflowType).toBe(compactDay.name);
+    await server.withWorker(taskQueue, activities, async () => {
+      const schedule = await server.client.schedule.create({
+        scheduleId: taskQueue,
+        spec: { cronExpressions: [spec?.cron ?? ''] },
+        state: { paused: true },
+        action: { type: 'startWorkflow', workflowType: spec?.workflowType ?? '', taskQueue, args: [] },
+      });
+      await schedule.trigger();
+      let workflowId: string | undefined;
+      for (let i = 0; i < 200 && workflowId === undefined; i += 1) {
+        workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
+        if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const handle = server.client.workflow.getHandle<typeof compactDay>(workflowId ?? '');
+      const scheduledAt = (await handle.describe()).typedSearchAttributes.get(defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME));
+      const at = (scheduledAt as Date).getTime();
+      const dt = defaultCompactionDay(at);
+      expect((await handle.result()).dt).toBe(dt);
+      expect(calls.map((c) => [c.step, c.arg])).toEqual([
+        ['plan', { dt }],
+        ['retention', { dt, nowMs: at }],
+      ]);
+      await schedule.delete();
+    });
   });
 });
