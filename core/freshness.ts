@@ -24,6 +24,9 @@ export interface AuditRun {
   readonly version: string | null;
   /** The Temporal run that wrote the row. */
   readonly run_id: string | null;
+  /** The run's quality level (`ok`, `warn`, `accepted`; core/quality.ts) and what passed a bound; null before quality gates. */
+  readonly quality: string | null;
+  readonly quality_reasons: string | null;
 }
 
 /** What is known about one hour. */
@@ -85,7 +88,7 @@ export function consumerLag(high: ReadonlyArray<{ partition: number; high: strin
 }
 
 /** Columns of `lake.audit.hour_runs` that arrived after its first release: a lake not yet migrated lacks them. */
-export const LATER_AUDIT_COLUMNS = ['version', 'status', 'error'] as const;
+export const LATER_AUDIT_COLUMNS = ['version', 'status', 'error', 'quality', 'quality_reasons'] as const;
 
 /**
  * The latest silver-layer run of each hour from day `sinceDt` on (to day `untilDt` when given). A
@@ -114,6 +117,8 @@ export function auditRunOf(row: Readonly<Record<string, unknown>>): { hour: stri
       late: Number(row.late ?? 0),
       version: text(row.version),
       run_id: text(row.run_id),
+      quality: text(row.quality),
+      quality_reasons: text(row.quality_reasons),
     },
   };
 }

@@ -5,6 +5,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type ScheduleSpec } from '@temporalio/client';
 import { connectTemporal } from '../activities/clients';
 import type { ClicklakeConfig } from '../core/config';
+import { ensureSearchAttributes } from './backfill';
 import { ensureCtrConsumer } from './ctrConsumer';
 import { compactDay, ingestBronze, reconcileLate, scheduledPromoteDay, scheduledPromoteHour } from '../workflows';
 
@@ -44,6 +45,8 @@ export async function ensureLakeWorkflows(config: ClicklakeConfig, progress: (me
   const connection = await connectTemporal(config.temporal);
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    // A server started by an earlier release lacks the search attributes added since (its start flags registered the old list).
+    await ensureSearchAttributes(connection, config.temporal.namespace);
     const ingest = await startOnce(() =>
       client.workflow.start(ingestBronze, { workflowId: INGEST_BRONZE_WORKFLOW_ID, taskQueue: config.temporal.taskQueue, args: [{}] }),
     );

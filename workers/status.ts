@@ -37,6 +37,9 @@ export interface HourReport {
   readonly error: string | null;
   /** Events of the hour that arrived past the allowed lateness: quarantined (kept in Bronze, not in Gold); the ledger's `late` of the latest run. */
   readonly late_events: number | null;
+  /** The latest run's quality (`ok`, `warn`: published and flagged, `accepted`: a blocking level published on request) and its reasons. */
+  readonly quality: string | null;
+  readonly quality_reasons: string | null;
 }
 
 export interface StatusReport {
@@ -199,6 +202,8 @@ export async function lakeStatus(config: ClicklakeConfig, nowMs: number, range?:
         version: fresh.version,
         error: fresh.error,
         late_events: run?.late ?? null,
+        quality: run?.quality ?? null,
+        quality_reasons: run?.quality_reasons ?? null,
       });
     }
     const days = await dayReports(config, s3, await promoteWorkflows(client, sinceMs - 24 * HOUR_MS, 'promoteDay'), listed, nowMs);
@@ -229,6 +234,7 @@ export function formatStatus(report: StatusReport): string {
         `  ${h.hour}  ${h.status.padEnd(7)} ${h.rows_in === null ? '' : `in ${h.rows_in} out ${h.rows_out}  last run ${h.last_run}`}` +
         `${h.version === null ? '' : `  version ${h.version}`}${h.drift ? `  drift ${h.drift.impressions}/${h.drift.clicks}` : ''}` +
         `${h.late_events ? `  quarantined (too late) ${h.late_events}` : ''}${staleNote(report, h.hour)}` +
+        `${h.quality === 'warn' || h.quality === 'accepted' ? `\n      quality ${h.quality}: ${h.quality_reasons ?? ''}` : ''}` +
         `${h.error === null ? '' : `\n      error: ${h.error}`}`,
     ),
   ];

@@ -8,6 +8,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { createS3, Presto } from '../../activities/clients';
 import { runPromoteHour } from '../../workers/lakeCommands';
+import { lakeStatus } from '../../workers/status';
 import { isolatedHour } from '../support/isolatedHour';
 import { stackConfig } from '../support/stack';
 
@@ -16,7 +17,7 @@ const config = stackConfig();
 describe('the quality gate of a promotion', () => {
   const s3 = createS3(config.s3);
   const presto = new Presto(config.presto);
-  const { run, hour, dt, hr, record, write } = isolatedHour('quality');
+  const { run, h0, hour, dt, hr, record, write } = isolatedHour('quality');
 
   // 10 impressions: 7 with a campaign, 3 without (rejected: 30% of the hour, above the 20% block).
   const records = Array.from({ length: 10 }, (_, offset) =>
@@ -47,6 +48,9 @@ describe('the quality gate of a promotion', () => {
       `SELECT status, quality, quality_reasons, reject_rate, null_rate_campaign, error FROM lake.audit.hour_runs ` +
         `WHERE dt = '${dt}' AND hr = '${hr}' AND layer = 'silver' ORDER BY finished_at`,
     );
+    // clicklake status flags the hour: READY, its quality accepted, with the reason.
+    const status = await lakeStatus(config, Date.now(), { fromMs: h0, toMs: h0 });
+    expect(status.hours.map((h) => [h.hour, h.status, h.quality, h.quality_reasons])).toEqual([[hour, 'READY', 'accepted', 'reject_rate 0.3 > block 0.2']]);
     expect(rows).toEqual([
       { status: 'failed', quality: null, quality_reasons: null, reject_rate: null, null_rate_campaign: null, error: expect.stringMatching(/^QualityGateError: quality /) },
       { status: 'published', quality: 'accepted', quality_reasons: 'reject_rate 0.3 > block 0.2', reject_rate: 0.3, null_rate_campaign: 0.3, error: null },

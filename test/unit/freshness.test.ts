@@ -4,8 +4,8 @@ const HOUR = '2026-11-22T05';
 const END = Date.UTC(2026, 10, 22, 6); // the hour's end
 const MIN = 60_000;
 
-const published: AuditRun = { status: 'published', finished_at: END + 5 * MIN, error: null, rows_in: 120, rows_out: 100, late: 0, version: 'v1', run_id: 'run-1' };
-const failedRun: AuditRun = { status: 'failed', finished_at: END + 7 * MIN, error: 'LedgerImbalanceError: rows_in 120 != 119', rows_in: 120, rows_out: 0, late: 0, version: 'v2', run_id: 'run-2' };
+const published: AuditRun = { status: 'published', finished_at: END + 5 * MIN, error: null, rows_in: 120, rows_out: 100, late: 0, version: 'v1', run_id: 'run-1', quality: 'ok', quality_reasons: null };
+const failedRun: AuditRun = { status: 'failed', finished_at: END + 7 * MIN, error: 'LedgerImbalanceError: rows_in 120 != 119', rows_in: 120, rows_out: 0, late: 0, version: 'v2', run_id: 'run-2', quality: null, quality_reasons: null };
 const none: HourFacts = { hour: HOUR, latestRun: null, running: false, failedWorkflow: null, bronzeHasEvents: false };
 
 const failedWorkflow = (runId: string, closedAtMs: number, message: string | null) => ({ runId, closedAtMs, message });
@@ -73,7 +73,7 @@ describe('hourFreshness', () => {
 describe('the audit ledger read', () => {
   it('selects the latest silver run per hour and reads a column the table lacks as null', () => {
     expect(latestHourRunsSql('2026-11-21', new Set(['version', 'status']))).toBe(
-      'SELECT dt, hr, rows_in, rows_out, late, finished_at, run_id, version, status, CAST(NULL AS varchar) AS error FROM (' +
+      'SELECT dt, hr, rows_in, rows_out, late, finished_at, run_id, version, status, CAST(NULL AS varchar) AS error, CAST(NULL AS varchar) AS quality, CAST(NULL AS varchar) AS quality_reasons FROM (' +
         'SELECT *, row_number() OVER (PARTITION BY dt, hr ORDER BY finished_at DESC) AS n ' +
         "FROM lake.audit.hour_runs WHERE layer = 'silver' AND dt >= '2026-11-21') WHERE n = 1",
     );
@@ -81,12 +81,16 @@ describe('the audit ledger read', () => {
 
   it.each([
     [
+      { dt: '2026-11-22', hr: '05', rows_in: '120', rows_out: 100, late: '3', finished_at: '1795327500000', run_id: 'r2', version: 'v2', status: 'published', error: null, quality: 'warn', quality_reasons: 'reject_rate 0.06 > warn 0.05' },
+      { status: 'published', finished_at: 1795327500000, error: null, rows_in: 120, rows_out: 100, late: 3, version: 'v2', run_id: 'r2', quality: 'warn', quality_reasons: 'reject_rate 0.06 > warn 0.05' },
+    ],
+    [
       { dt: '2026-11-22', hr: '05', rows_in: '120', rows_out: 100, late: '3', finished_at: '1795327500000', run_id: 'r2', version: 'v2', status: 'failed', error: 'boom' },
-      { status: 'failed', finished_at: 1795327500000, error: 'boom', rows_in: 120, rows_out: 100, late: 3, version: 'v2', run_id: 'r2' },
+      { status: 'failed', finished_at: 1795327500000, error: 'boom', rows_in: 120, rows_out: 100, late: 3, version: 'v2', run_id: 'r2', quality: null, quality_reasons: null },
     ],
     [
       { dt: '2026-11-22', hr: '05', rows_in: 1, rows_out: 1, finished_at: 5, version: null, status: null, error: null },
-      { status: 'published', finished_at: 5, error: null, rows_in: 1, rows_out: 1, late: 0, version: null, run_id: null },
+      { status: 'published', finished_at: 5, error: null, rows_in: 1, rows_out: 1, late: 0, version: null, run_id: null, quality: null, quality_reasons: null },
     ],
   ])('parses an audit row %#', (row, run) => {
     expect(auditRunOf(row)).toEqual({ hour: HOUR, run });
