@@ -12,19 +12,18 @@
  */
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
-import { hourIndexKey, manifestKey } from '../core/bronze';
-import { compactionFigures, mergedManifest, planBronzeCompaction, versionsToDelete, type CompactionInput, type MergeGroup, type RetentionPolicy } from '../core/compaction';
+import { hourIndexKey, manifestKey, parseManifest, type BronzeManifest } from '../core/bronze';
+import { compactionFigures, mergedManifest, planBronzeCompaction, rangeOfManifestKey, versionsToDelete, type CompactionInput, type MergeGroup, type RetentionPolicy } from '../core/compaction';
 import { InvariantViolationError } from '../core/errors';
 import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionPrefix, SILVER_EVENTS, type PartitionValues, type TableDef } from '../core/lakeTables';
 import { coverageAfterCompaction, type CoverageReplacement } from '../core/staleness';
 import { compareText } from '../core/text';
 import { parseDay } from '../core/time';
 import { versionOfKey } from '../core/versions';
-import { readManifest } from './bronze';
 import type { ActivityDeps } from './index';
 import { keyOfLocation, publishedLocation } from './lake';
 import { COVERAGE, hourManifestKeys, publishedCoverage, type Lake } from './promote/lake';
-import { requireBytes } from './s3Objects';
+import { getBytes, requireBytes } from './s3Objects';
 
 export interface CompactionPlanInput {
   readonly dt: string;
@@ -59,15 +58,53 @@ export const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, 
 
 const hourOf = (dt: string, hr: string): string => `${dt}T${hr}`;
 
-/** The manifests the day's hour index names (scoped to `topics`), read. */
-async function dayObjects(lake: Lake, dt: string, topics: readonly string[] | undefined): Promise<CompactionInput[]> {
+/**
+ * The manifests the day's hour index names (scoped to `topics`), read; and those it names that are
+ * gone (`dangling`: a compaction stopped inside its switch deleted them; resumeSwitches finishes it).
+ */
+async function dayObjects(lake: Lake, dt: string, topics: readonly string[] | undefined): Promise<{ inputs: CompactionInput[]; dangling: string[] }> {
   const keys = new Set((await Promise.all(HOURS.map((hr) => hourManifestKeys(lake, hourOf(dt, hr))))).flat());
   const inputs: CompactionInput[] = [];
+  const dangling: string[] = [];
   for (const key of [...keys].sort(compareText)) {
-    const manifest = await readManifest(lake.s3, lake.bucket, key);
-    if (topics === undefined || topics.includes(manifest.topic)) inputs.push({ manifestKey: key, manifest });
+    if (topics !== undefined && !topics.includes(rangeOfManifestKey(key).topic)) continue;
+    const bytes = await getBytes(lake.s3, lake.bucket, key);
+    if (bytes === undefined) dangling.push(key);
+    else inputs.push({ manifestKey: key, manifest: parseManifest(JSON.parse(bytes.toString('utf8'))) });
   }
-  return inputs;
+  return { inputs, dangling };
+}
+
+/** The merged manifest (key and content) that replaced a dangling one: same partition, its range within, naming it in `replaces`. */
+async function replacementOf(lake: Lake, dangling: string): Promise<{ key: string; manifest: BronzeManifest; replaces: string[] } | undefined> {
+  const range = rangeOfManifestKey(dangling);
+  const prefix = dangling.slice(0, dangling.lastIndexOf('/') + 1);
+  for (const key of (await listAll(lake.s3, lake.bucket, prefix)).keys) {
+    const r = rangeOfManifestKey(key);
+    if (key === dangling || r.firstOffset > range.firstOffset || r.lastOffset < range.lastOffset) continue;
+    const json = JSON.parse((await requireBytes(lake.s3, lake.bucket, key)).toString('utf8')) as { replaces?: unknown };
+    const replaces = Array.isArray(json.replaces) ? json.replaces.filter((k): k is string => typeof k === 'string') : [];
+    if (replaces.includes(dangling)) return { key, manifest: parseManifest(json), replaces };
+  }
+  return undefined;
+}
+
+/**
+ * Finishes the marker switch (step 3) of merges a stopped compaction left half done, found from the
+ * dangling manifests; the replaced objects stay (nothing names them). Returns how many it finished.
+ */
+async function resumeSwitches(lake: Lake, dangling: readonly string[]): Promise<number> {
+  const done = new Set<string>();
+  for (const key of dangling) {
+    const merged = await replacementOf(lake, key);
+    if (merged === undefined || done.has(merged.key)) continue;
+    done.add(merged.key);
+    for (const hour of Object.keys(merged.manifest.hourHistogram)) {
+      await put(lake.s3, lake.bucket, hourIndexKey(hour, merged.manifest), '');
+      for (const old of merged.replaces.map((k) => hourIndexKey(hour, rangeOfManifestKey(k))).sort(compareText)) await remove(lake.s3, lake.bucket, old);
+    }
+  }
+  return done.size;
 }
 
 async function put(s3: S3Client, bucket: string, key: string, body: string | Buffer, contentType?: string): Promise<void> {
@@ -205,7 +242,9 @@ export function createCompactionActivities(deps: ActivityDeps) {
   return {
     /** The day's merge groups and its Bronze figures (one LIST per hour, a GET per manifest). */
     async planCompaction(input: CompactionPlanInput): Promise<CompactionPlan> {
-      const objects = await dayObjects(lake, input.dt, input.topics);
+      const first = await dayObjects(lake, input.dt, input.topics);
+      const resumed = first.dangling.length === 0 ? 0 : await resumeSwitches(lake, first.dangling);
+      const objects = resumed === 0 ? first.inputs : (await dayObjects(lake, input.dt, input.topics)).inputs;
       const groups = planBronzeCompaction(objects, input.dt, input.targetBytes ?? settings.targetBytes);
       return { dt: input.dt, groups, bronze: compactionFigures(objects, groups), graceMs: settings.graceMs };
     },

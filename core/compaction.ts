@@ -16,6 +16,7 @@
  * record once).
  */
 import { BRONZE_MANIFEST_FORMAT, bronzeObjectKey, parseBronzeObjectKey, type BronzeManifest, type BronzeRange } from './bronze';
+import { zonePrefix } from './lake';
 import { BadInputError } from './errors';
 import { compareText } from './text';
 import { DAY_MS, parseDay } from './time';
@@ -164,4 +165,12 @@ export function versionsToDelete(versions: readonly string[], published: string 
 /** The closed day compactDay works on by default: the day before yesterday of `nowMs` (UTC). */
 export function defaultCompactionDay(nowMs: number): string {
   return new Date(Math.floor(nowMs / DAY_MS) * DAY_MS - 2 * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The range a manifest key names (`bronze/_manifests/events/topic=T/partition=P/offsets=F-L.json`); BadInputError otherwise. */
+export function rangeOfManifestKey(key: string): BronzeRange {
+  const head = `${zonePrefix('bronze')}_manifests/`;
+  if (!key.startsWith(head) || !key.endsWith('.json')) throw new BadInputError(`manifest key: expected ${head}...json, got "${key}"`);
+  const { topic, partition, firstOffset, lastOffset } = parseBronzeObjectKey(`${zonePrefix('bronze')}${key.slice(head.length, -'.json'.length)}.ndjson.zst`);
+  return { topic, partition, firstOffset, lastOffset };
 }

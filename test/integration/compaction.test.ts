@@ -220,6 +220,13 @@ describe('compaction of a closed day', () => {
     return records;
   }
 
+  /** The merge groups of the objects the hours' index names, as compaction plans them. */
+  async function planOf(dt: string, hours: readonly string[]) {
+    const keys = [...new Set((await Promise.all(hours.map((h) => hourManifestKeys(lake, h)))).flat())];
+    const objects = await Promise.all(keys.map(async (key) => ({ manifestKey: key, manifest: await readManifest(s3, config.s3.bucket, key) })));
+    return planBronzeCompaction(objects, dt, 1 << 30);
+  }
+
   it('a promotion listing the index at any step of the switch, reading at any later step, reads every record once or retries', async () => {
     newTopic();
     const d0 = randomDay();
@@ -228,9 +235,7 @@ describe('compaction of a closed day', () => {
     // 4 objects of 6 records, each holding both hours: every marker of both hours switches.
     await writeObjects(0, 4, 6, (k, j) => d0 + (14 + (j % 2)) * HOUR_MS + (k * 6 + j) * MINUTE_MS);
     const expected = { [hours[0]]: 12, [hours[1]]: 12 };
-    const keys = [...new Set((await Promise.all(hours.map((h) => hourManifestKeys(lake, h)))).flat())];
-    const objects = await Promise.all(keys.map(async (key) => ({ manifestKey: key, manifest: await readManifest(s3, config.s3.bucket, key) })));
-    const [group, ...others] = planBronzeCompaction(objects, dt, 1 << 30);
+    const [group, ...others] = await planOf(dt, hours);
     expect(others).toEqual([]);
     expect(group?.members).toHaveLength(4);
 
@@ -254,5 +259,27 @@ describe('compaction of a closed day', () => {
     expect(outcomes.filter((o) => o.listedAt === 'replaced objects deleted').map((o) => o.read)).toEqual([12, 12]);
     expect(outcomes.filter((o) => o.read === 'retry').length).toBeGreaterThan(0);
     expect(listings.length).toBe(2 * (3 + 2 * 5 + 1));
+  });
+
+  it('a compaction stopped inside its switch is finished by the next one: every hour reads its records once again', async () => {
+    newTopic();
+    const d0 = randomDay();
+    const dt = dayOf(d0);
+    const hours = [hourKey(d0 + 18 * HOUR_MS), hourKey(d0 + 19 * HOUR_MS)] as const;
+    await writeObjects(0, 3, 4, (k, j) => d0 + (18 + (j % 2)) * HOUR_MS + (k * 4 + j) * MINUTE_MS);
+    const [group] = await planOf(dt, hours);
+    // Stopped after the first hour's merged marker: the second hour's index names deleted manifests only.
+    const stop = new Error('stopped');
+    await expect(mergeGroup(lake, group!, (step) => {
+      if (step === `${hours[0]}: merged marker written`) throw stop;
+    })).rejects.toBe(stop);
+    expect(await readListing(await hourManifestKeys(lake, hours[1]), hours[1])).toBe('retry');
+
+    const result = await compact({ dt });
+    expect(result.bronze).toMatchObject({ objects_before: 1, objects_after: 1 });
+    for (const hour of hours) {
+      const listing = await hourManifestKeys(lake, hour);
+      expect({ hour, listing: listing.length, read: await readListing(listing, hour) }).toEqual({ hour, listing: 1, read: 6 });
+    }
   });
 });

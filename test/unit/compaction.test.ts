@@ -1,5 +1,5 @@
 import { bronzeObjectKey, manifestKey, parseManifest, type BronzeManifest } from '../../core/bronze';
-import { compactionFigures, defaultCompactionDay, mergedManifest, planBronzeCompaction, versionsToDelete, type CompactionInput } from '../../core/compaction';
+import { compactionFigures, defaultCompactionDay, mergedManifest, planBronzeCompaction, rangeOfManifestKey, versionsToDelete, type CompactionInput } from '../../core/compaction';
 import { coverageAfterCompaction, coverageOf } from '../../core/staleness';
 import { DAY_MS } from '../../core/time';
 import { runVersion } from '../../core/versions';
@@ -121,4 +121,14 @@ describe('defaultCompactionDay', () => {
     [Date.UTC(2025, 2, 1, 0), '2025-02-27'],
     [Date.UTC(2025, 2, 4, 23, 59, 59, 999), '2025-03-02'],
   ])('%s -> %s', (now, dt) => expect(defaultCompactionDay(now)).toBe(dt));
+});
+
+describe('rangeOfManifestKey', () => {
+  it('reads back the range manifestKey named, and refuses anything else', () => {
+    const range = { topic: 'clicklake.events', partition: 11, firstOffset: 5, lastOffset: 123456789 };
+    expect(rangeOfManifestKey(manifestKey(bronzeObjectKey(range)))).toEqual(range);
+    expect(rangeOfManifestKey(manifestKey(bronzeObjectKey(range, 'gzip')))).toEqual(range);
+    expect(() => rangeOfManifestKey('bronze/events/topic=t/partition=00001/offsets=1-2.json')).toThrow('manifest key');
+    expect(() => rangeOfManifestKey('bronze/_manifests/events/topic=t/partition=1/offsets=1-2.json')).toThrow('bronze object key');
+  });
 });
