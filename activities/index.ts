@@ -26,8 +26,17 @@ export interface ActivityDeps {
   readonly codeVersion: string;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & CompactionActivities & ReconcileActivities & BackfillActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & CompactionActivities & BackfillActivities & ReconcileActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createProbeActivities(), ...createBronzeActivities(deps), ...createCtrActivities(deps), ...createPromoteActivities(deps), ...createDriftActivities(deps), ...createCompactionActivities(deps), ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }), ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })) };
+  return {
+    ...createProbeActivities(),
+    ...createBronzeActivities(deps),
+    ...createCtrActivities(deps),
+    ...createPromoteActivities(deps),
+    ...createDriftActivities(deps),
+    ...createCompactionActivities(deps),
+    ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }),
+    ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })),
+  };
 }

@@ -130,9 +130,9 @@ export interface ClicklakeConfig {
   readonly pii: { readonly hmacKey: string };
   /** Bronze compaction and partition-version retention (core/compaction.ts, workflows/compactDay.ts). */
   readonly compaction: CompactionConfig;
-  readonly backfill: BackfillConfig;
   /** The promotion's quality gates (core/quality.ts). */
   readonly quality: QualityThresholds;
+  readonly backfill: BackfillConfig;
 }
 
 /** Backfills (workflows/backfillRange.ts): their own task queue and the worker slots it gets. */
@@ -183,14 +183,14 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_CTR_KEY_PREFIX: 'ctr',
   CLICKLAKE_CTR_RETENTION_HOURS: '48',
   CLICKLAKE_CTR_DEDUP_MINUTES: '10',
-  CLICKLAKE_COMPACT_TARGET_MB: '128',
-  CLICKLAKE_COMPACT_GRACE_SECONDS: '120',
-  CLICKLAKE_RETENTION_KEEP_VERSIONS: '3',
-  CLICKLAKE_RETENTION_KEEP_DAYS: '7',
   CLICKLAKE_RECONCILE_EVERY_MINUTES: '15',
   CLICKLAKE_RECONCILE_LOOKBACK_DAYS: '8',
   CLICKLAKE_RECONCILE_CONCURRENCY: '4',
   CLICKLAKE_FINAL_AFTER_HOURS: '6',
+  CLICKLAKE_COMPACT_TARGET_MB: '128',
+  CLICKLAKE_COMPACT_GRACE_SECONDS: '120',
+  CLICKLAKE_RETENTION_KEEP_VERSIONS: '3',
+  CLICKLAKE_RETENTION_KEEP_DAYS: '7',
   CLICKLAKE_QUALITY_REJECT_WARN: '0.05',
   CLICKLAKE_QUALITY_REJECT_BLOCK: '0.2',
   CLICKLAKE_QUALITY_DUPLICATE_WARN: '0.1',
@@ -406,6 +406,26 @@ function parseCtr(env: Env): CtrConfig {
   };
 }
 
+/** Compaction of closed days (workflows/compactDay.ts) and retention of unpublished partition versions. */
+export interface CompactionConfig {
+  /** Size a merged Bronze object grows to. */
+  readonly targetBytes: number;
+  /** How long replaced Bronze objects stay after the index no longer names them (a promotion that listed them before may still read them). */
+  readonly graceMs: number;
+  /** Retention keeps this many newest versions of a partition, and every one younger than keepDays. */
+  readonly keepVersions: number;
+  readonly keepDays: number;
+}
+
+function parseCompaction(env: Env): CompactionConfig {
+  return {
+    targetBytes: integer(env, 'CLICKLAKE_COMPACT_TARGET_MB', 128, 1, 1024 * 1024) * 1024 * 1024,
+    graceMs: integer(env, 'CLICKLAKE_COMPACT_GRACE_SECONDS', 120, 0, 24 * 3600) * 1000,
+    keepVersions: integer(env, 'CLICKLAKE_RETENTION_KEEP_VERSIONS', 3, 1, 1000),
+    keepDays: integer(env, 'CLICKLAKE_RETENTION_KEEP_DAYS', 7, 0, 3660),
+  };
+}
+
 /** The `reconcile-late` schedule and workflow, and the finality horizon of daily Gold. */
 export interface ReconcileConfig {
   /** How often the schedule looks for STALE hours. */
@@ -424,26 +444,6 @@ function parseReconcile(env: Env): ReconcileConfig {
     lookbackDays: integer(env, 'CLICKLAKE_RECONCILE_LOOKBACK_DAYS', 8, 1, 366),
     concurrency: integer(env, 'CLICKLAKE_RECONCILE_CONCURRENCY', 4, 1, 64),
     finalAfterHours: integer(env, 'CLICKLAKE_FINAL_AFTER_HOURS', 6, 0, 24 * 366),
-  };
-}
-
-/** Compaction of closed days (workflows/compactDay.ts) and retention of unpublished partition versions. */
-export interface CompactionConfig {
-  /** Size a merged Bronze object grows to. */
-  readonly targetBytes: number;
-  /** How long replaced Bronze objects stay after the index no longer names them (a promotion that listed them before may still read them). */
-  readonly graceMs: number;
-  /** Retention keeps this many newest versions of a partition, and every one younger than keepDays. */
-  readonly keepVersions: number;
-  readonly keepDays: number;
-}
-
-function parseCompaction(env: Env): CompactionConfig {
-  return {
-    targetBytes: integer(env, 'CLICKLAKE_COMPACT_TARGET_MB', 128, 1, 1024 * 1024) * 1024 * 1024,
-    graceMs: integer(env, 'CLICKLAKE_COMPACT_GRACE_SECONDS', 120, 0, 24 * 3600) * 1000,
-    keepVersions: integer(env, 'CLICKLAKE_RETENTION_KEEP_VERSIONS', 3, 1, 1000),
-    keepDays: integer(env, 'CLICKLAKE_RETENTION_KEEP_DAYS', 7, 0, 3660),
   };
 }
 
@@ -472,9 +472,9 @@ export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): Cli
     ctr: parseCtr(env),
     worker: { host, metricsPort: ports.workerMetrics, metricsUrl: `http://${host}:${ports.workerMetrics}/metrics` },
     reconcile: parseReconcile(env),
-    quality: parseQuality(env),
     pii: { hmacKey: lazySecret(env, 'CLICKLAKE_PII_HMAC_KEY', secrets?.piiHmacKey, 32) },
     compaction: parseCompaction(env),
+    quality: parseQuality(env),
     backfill: parseBackfill(env),
   };
 }
@@ -486,25 +486,6 @@ function parseBackfill(env: Env): BackfillConfig {
     maxActivities: integer(env, 'CLICKLAKE_BACKFILL_MAX_ACTIVITIES', 2, 1, 64),
     maxWorkflowTasks: integer(env, 'CLICKLAKE_BACKFILL_MAX_WORKFLOW_TASKS', 2, 2, 64),
   };
-}
-
-/**
- * Before the first `stack up` there are no generated secrets yet. The slices that need one then hold
- * the empty string, and `requireSecrets` tells an entrypoint that needs them what to do.
- */
-function lazySecret(env: Env, name: ConfigVariable, generated: string | undefined, minLength: number): string {
-  const value = raw(env, name) ?? generated;
-  if (value === undefined) return '';
-  if (value.length < minLength) throw new ConfigError(`${name}: must be at least ${minLength} characters`);
-  return value;
-}
-
-/** Throws a ConfigError naming the first missing secret; call from entrypoints that talk to S3 or the collector. */
-export function requireSecrets(config: ClicklakeConfig): void {
-  if (config.s3.accessKeyId === '') throw new ConfigError('CLICKLAKE_S3_ACCESS_KEY: not set and not generated yet; run `clicklake stack up` first');
-  if (config.s3.secretAccessKey === '') throw new ConfigError('CLICKLAKE_S3_SECRET_KEY: not set and not generated yet; run `clicklake stack up` first');
-  if (config.collector.apiKeys.length === 0) throw new ConfigError('CLICKLAKE_API_KEYS: not set and not generated yet; run `clicklake stack up` first');
-  if (config.pii.hmacKey === '') throw new ConfigError('CLICKLAKE_PII_HMAC_KEY: not set and not generated yet; run `clicklake stack up` first');
 }
 
 /** A bound: a non-negative decimal, or `off` (never reached). */
@@ -530,4 +511,23 @@ function parseQuality(env: Env): QualityThresholds {
     volumeFactor: volume,
     nullRate: bounds(env, 'CLICKLAKE_QUALITY_NULL_WARN', 'CLICKLAKE_QUALITY_NULL_BLOCK'),
   };
+}
+
+/**
+ * Before the first `stack up` there are no generated secrets yet. The slices that need one then hold
+ * the empty string, and `requireSecrets` tells an entrypoint that needs them what to do.
+ */
+function lazySecret(env: Env, name: ConfigVariable, generated: string | undefined, minLength: number): string {
+  const value = raw(env, name) ?? generated;
+  if (value === undefined) return '';
+  if (value.length < minLength) throw new ConfigError(`${name}: must be at least ${minLength} characters`);
+  return value;
+}
+
+/** Throws a ConfigError naming the first missing secret; call from entrypoints that talk to S3 or the collector. */
+export function requireSecrets(config: ClicklakeConfig): void {
+  if (config.s3.accessKeyId === '') throw new ConfigError('CLICKLAKE_S3_ACCESS_KEY: not set and not generated yet; run `clicklake stack up` first');
+  if (config.s3.secretAccessKey === '') throw new ConfigError('CLICKLAKE_S3_SECRET_KEY: not set and not generated yet; run `clicklake stack up` first');
+  if (config.collector.apiKeys.length === 0) throw new ConfigError('CLICKLAKE_API_KEYS: not set and not generated yet; run `clicklake stack up` first');
+  if (config.pii.hmacKey === '') throw new ConfigError('CLICKLAKE_PII_HMAC_KEY: not set and not generated yet; run `clicklake stack up` first');
 }
