@@ -243,8 +243,9 @@ async function main(): Promise<void> {
     });
     const sqlSilverFile = path.join(dir, 'sql-silver.parquet');
     const sqlGoldFile = path.join(dir, 'sql-gold.parquet');
+    // As a promotion runs it: the quarantine file written and every file read back for the checks and quality figures.
     const sql = await measure(() =>
-      buildSilverHour({ bronzeFiles, hour: HOUR, priorState: new Map(), hmacKey: HMAC_KEY, silverFile: sqlSilverFile, goldFile: sqlGoldFile, threads: 1 }),
+      buildSilverHour({ bronzeFiles, hour: HOUR, priorState: new Map(), hmacKey: HMAC_KEY, silverFile: sqlSilverFile, goldFile: sqlGoldFile, quarantineFile: path.join(dir, 'sql-quarantine.parquet'), threads: 1 }),
     );
     figures.silver_events_per_s_per_core = {
       value: perCore(recordCount, sql),
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
           }
           const silverFile = path.join(s3Dir, 'silver.parquet');
           const goldFile = path.join(s3Dir, 'gold.parquet');
-          await buildSilverHour({ bronzeFiles: files, hour: HOUR, priorState: new Map(), hmacKey: HMAC_KEY, silverFile, goldFile, threads: 1 });
+          await buildSilverHour({ bronzeFiles: files, hour: HOUR, priorState: new Map(), hmacKey: HMAC_KEY, silverFile, goldFile, quarantineFile: path.join(s3Dir, 'quarantine.parquet'), threads: 1 });
           await uploadFile(s3, bucket, `${prefix}silver.parquet`, silverFile);
           await uploadFile(s3, bucket, `${prefix}gold.parquet`, goldFile);
         });
