@@ -25,13 +25,14 @@ import { parseBronzeLine, parseManifest, type BronzeRecord } from '../../core/br
 import { planBronzeCompaction } from '../../core/compaction';
 import { BadInputError } from '../../core/errors';
 import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, type TableDef } from '../../core/lakeTables';
-import { DAY_MS, HOUR_MS, MINUTE_MS, dayOf, hourKey } from '../../core/time';
+import { HOUR_MS, MINUTE_MS, dayOf, hourKey } from '../../core/time';
 import type { EventRecord } from '../../schemas/eventRecord';
 import { runPromoteDay, runPromoteHour } from '../../workers/lakeCommands';
 import { compactDay, type CompactDayInput } from '../../workflows/compactDay';
 import { eventRecord } from '../unit/eventFixtures';
 import { repoPath } from '../../infra/repo';
 import { stackConfig, uniqueName } from '../support/stack';
+import { randomTestDayMs } from '../support/isolatedHour';
 
 const config = stackConfig();
 jest.setTimeout(180_000);
@@ -60,7 +61,7 @@ describe('compaction of a closed day', () => {
   });
 
   /** A random day of 2025 (not the last one, so the day after is 2025 too). */
-  const randomDay = (): number => Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360) * DAY_MS;
+  const randomDay = randomTestDayMs;
 
   /** Event n of partition p at `time`: impressions, clicks, plays and page views of a few users. */
   function record(p: number, offset: number, time: number): BronzeRecord {

@@ -19,6 +19,7 @@ import { promoteHourWorkflowId } from '../../workflows/promoteHour';
 import { eventRecord } from '../unit/eventFixtures';
 import { waitFor } from '../support/ctr';
 import { stackConfig, uniqueName } from '../support/stack';
+import { randomTestHourMs } from '../support/isolatedHour';
 
 const config = stackConfig();
 
@@ -34,7 +35,7 @@ describe('restating an hour', () => {
   const run = uniqueName('restate');
   const topic = `clicklake.${run.replace(/_/g, '-')}`;
   const user = `user-${run}`;
-  const h0 = Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360 * 24) * HOUR_MS;
+  const h0 = randomTestHourMs();
   const hour = hourKey(h0);
   const next = hourKey(h0 + HOUR_MS);
 

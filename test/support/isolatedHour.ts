@@ -1,5 +1,5 @@
 /**
- * An hour of its own for a test on the real stack: a random hour of 2025 (no other traffic there), a
+ * An hour of its own for a test on the real stack: a random hour of 2001–2025 (no other traffic there), a
  * topic of the test's own (the always-on ingestion never reads it), Bronze records built from
  * EventRecord fields and written with the ingestion's own writer (putBronzeObject: object, hour index,
  * manifest). Events are received a minute after they happen, so on time.
@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putBronzeObject } from '../../activities/bronze';
 import type { BronzeManifest, BronzeRecord } from '../../core/bronze';
-import { HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
+import { DAY_MS, HOUR_MS, MINUTE_MS, hourKey, parseHourKey } from '../../core/time';
 import type { EventRecord } from '../../schemas/eventRecord';
 import { eventRecord } from '../unit/eventFixtures';
 import { uniqueName } from './stack';
@@ -27,10 +27,25 @@ export interface IsolatedHour {
   write(s3: S3Client, bucket: string, records: readonly BronzeRecord[]): Promise<BronzeManifest>;
 }
 
+/** The first day test hours are drawn from: after the validity floor (2000-01-01), before any real traffic. */
+const TEST_DAYS_FROM = Date.UTC(2001, 0, 1);
+/** 2001–2025: the state folder keeps every run's test hours, so the draw is wide enough to rarely meet one. */
+const TEST_DAYS = 25 * 365;
+
+/** A random day (its 00:00, epoch ms) of the test years: tests' traffic there meets no other traffic, nearly always. */
+export function randomTestDayMs(): number {
+  return TEST_DAYS_FROM + Math.floor(Math.random() * TEST_DAYS) * DAY_MS;
+}
+
+/** A random hour (its start) of the test years. */
+export function randomTestHourMs(): number {
+  return randomTestDayMs() + Math.floor(Math.random() * 24) * HOUR_MS;
+}
+
 export function isolatedHour(prefix: string): IsolatedHour {
   const run = uniqueName(prefix);
   const topic = `clicklake.${run.replace(/_/g, '-')}`;
-  const h0 = Date.UTC(2025, 0, 1) + Math.floor(Math.random() * 360 * 24) * HOUR_MS;
+  const h0 = randomTestHourMs();
   const hour = hourKey(h0);
   const { dt, hr } = parseHourKey(hour);
   return {
