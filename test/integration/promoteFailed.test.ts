@@ -1,7 +1,7 @@
 /**
- * A promotion whose own invariant breaks ends FAILED within one attempt, with its reason in the three
- * places users look: the workflow (Temporal Web UI: status, failure, search attribute LakeStatus), the
- * audit table `lake.audit.hour_runs` (a `failed` row with the error), and its `state` query. Then
+ * A promotion whose own invariant breaks ends FAILED within one attempt, with its reason in the places
+ * users look: the workflow (Temporal Web UI: status, failure, search attribute LakeStatus), the audit
+ * table `lake.audit.hour_runs` (a `failed` row with the error), its `state` query and `clicklake status`. Then
  * the cause is repaired and the same hour promotes to READY.
  *
  * The broken invariant is Bronze conservation: an object holding fewer records than its manifest
@@ -14,6 +14,7 @@ import { connectTemporal, createS3, Presto } from '../../activities/clients';
 import { encodeBronzeObject } from '../../activities/bronze';
 import { bronzeObjectKey } from '../../core/bronze';
 import { runPromoteHour } from '../../workers/lakeCommands';
+import { lakeStatus } from '../../workers/status';
 import { promoteHourStateQuery, promoteHourWorkflowId, type PromoteHourState } from '../../workflows/promoteHour';
 import { isolatedHour } from '../support/isolatedHour';
 import { stackConfig } from '../support/stack';
@@ -24,7 +25,7 @@ const EventType = temporal.api.enums.v1.EventType;
 describe('a promotion whose invariant breaks', () => {
   const s3 = createS3(config.s3);
   const presto = new Presto(config.presto);
-  const { topic, hour, dt, hr, record, write } = isolatedHour('failed');
+  const { topic, h0, hour, dt, hr, record, write } = isolatedHour('failed');
   const records = [0, 1, 2].map((offset) => record(0, offset, 10 + offset));
   const range = { topic, partition: 0, firstOffset: 0, lastOffset: 2 };
 
@@ -76,6 +77,9 @@ describe('a promotion whose invariant breaks', () => {
       await connection.close();
     }
     expect(await auditRows()).toEqual([{ status: 'failed', error: expectedReason, rows_in: 0, rows_out: 0 }]);
+    // And in `clicklake status`: the hour FAILED with the same reason.
+    const status = await lakeStatus(config, Date.now(), { fromMs: h0, toMs: h0 });
+    expect(status.hours.map((h) => [h.hour, h.status, h.error])).toEqual([[hour, 'FAILED', expectedReason]]);
 
     // Repaired (the object written again whole): the same hour promotes, and its latest run is published.
     await write(s3, config.s3.bucket, records);
