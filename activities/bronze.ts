@@ -13,7 +13,9 @@ import { Context, log } from '@temporalio/activity';
 import type { Kafka } from 'kafkajs';
 import { hourIndexPrefix, parseOffset } from '../core/bronze';
 import type { ClicklakeConfig } from '../core/config';
+import { ERASURE_LIST_MAX_AGE_MS } from '../core/erasure';
 import { createBronzeDecoder } from './bronze/decode';
+import { ErasureListCache } from './erasure/list';
 import { BRONZE_GROUP, runIngest } from './bronze/ingest';
 import type { IngestInput, IngestProgress } from './bronze/types';
 import { hasObjects } from './s3Objects';
@@ -41,13 +43,15 @@ export function createBronzeActivities(deps: BronzeDeps) {
   const topic = config.kafka.eventsTopic;
   const bucket = config.s3.bucket;
   const decode = createBronzeDecoder(topic, registry);
+  const erasureList = new ErasureListCache(s3, bucket, ERASURE_LIST_MAX_AGE_MS);
+  const erasure = { rule: () => erasureList.current(), hmacKey: config.pii.hmacKey };
 
   return {
     /** Consumes until `runForMs` passes or the activity is cancelled; returns what it wrote. */
     async runBronzeIngest(input: IngestInput): Promise<IngestProgress> {
       const ctx = Context.current();
       return runIngest(
-        { kafka, s3, bucket, topic, deadLetterTopic: config.kafka.deadLetterTopic, decode },
+        { kafka, s3, bucket, topic, deadLetterTopic: config.kafka.deadLetterTopic, decode, erasure },
         input,
         { heartbeat: (progress) => ctx.heartbeat(progress), cancellationSignal: ctx.cancellationSignal, log },
       );

@@ -12,7 +12,7 @@
  */
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
-import { hourIndexKey, manifestKey, parseManifest, type BronzeManifest } from '../core/bronze';
+import { hourIndexKey, manifestHours, manifestKey, parseManifest, type BronzeManifest } from '../core/bronze';
 import { compactionFigures, mergedManifest, planBronzeCompaction, rangeOfManifestKey, versionsToDelete, type CompactionInput, type MergeGroup, type RetentionPolicy } from '../core/compaction';
 import { InvariantViolationError } from '../core/errors';
 import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionPrefix, SILVER_EVENTS, type PartitionValues, type TableDef } from '../core/lakeTables';
@@ -138,10 +138,10 @@ export async function mergeGroup(lake: Lake, group: MergeGroup, progress: MergeP
   await progress('merged object and manifest written');
   await Promise.all(group.members.map((m) => remove(lake.s3, lake.bucket, m.manifestKey)));
   await progress('replaced manifests deleted');
-  for (const hour of Object.keys(manifest.hourHistogram)) {
+  for (const hour of manifestHours(manifest)) {
     await put(lake.s3, lake.bucket, hourIndexKey(hour, group), '');
     await progress(`${hour}: merged marker written`);
-    const old = group.members.filter((m) => (m.manifest.hourHistogram[hour] ?? 0) > 0).map((m) => hourIndexKey(hour, m.manifest));
+    const old = group.members.filter((m) => manifestHours(m.manifest).includes(hour)).map((m) => hourIndexKey(hour, m.manifest));
     for (const key of old.sort(compareText)) {
       await remove(lake.s3, lake.bucket, key);
       await progress(`${hour}: marker ${key} deleted`);
@@ -213,6 +213,13 @@ export async function partitionVersions(lake: Lake, def: TableDef, values: Parti
   return { versions, published };
 }
 
+/** Deletes every object of one version folder of a partition; how many objects. */
+export async function deletePartitionVersion(lake: Lake, def: TableDef, values: PartitionValues, version: string): Promise<number> {
+  const { keys } = await listAll(lake.s3, lake.bucket, partitionPrefix(def, values, version));
+  for (const key of keys) await remove(lake.s3, lake.bucket, key);
+  return keys.length;
+}
+
 /** Every versioned partition of a day: Silver and ctr_hourly per hour, the three daily Gold tables. */
 function dayPartitions(dt: string): Array<{ def: TableDef; values: PartitionValues }> {
   parseDay(dt);
@@ -227,8 +234,7 @@ export async function applyRetention(lake: Lake, input: RetentionInput, policy: 
   for (const { def, values } of dayPartitions(input.dt)) {
     const { versions, published } = await partitionVersions(lake, def, values);
     for (const version of versionsToDelete(versions, published, input.nowMs, policy)) {
-      const { keys } = await listAll(lake.s3, lake.bucket, partitionPrefix(def, values, version));
-      for (const key of keys) await remove(lake.s3, lake.bucket, key);
+      await deletePartitionVersion(lake, def, values, version);
       deleted += 1;
     }
     Context.current().heartbeat({ partition: partitionPrefix(def, values), deleted });

@@ -9,6 +9,7 @@ import { createBronzeActivities, type BronzeActivities } from './bronze';
 import { createCompactionActivities, type CompactionActivities } from './compaction';
 import { createCtrActivities, type CtrActivities } from './ctr';
 import { createDriftActivities, type DriftActivities } from './drift';
+import { createErasureActivities, type ErasureActivities } from './erasure';
 import { createProbeActivities, type ProbeActivities } from './probe';
 import { createPromoteActivities, type PromoteActivities } from './promote';
 import { createReconcileActivities, type ReconcileActivities } from './reconcile';
@@ -26,7 +27,7 @@ export interface ActivityDeps {
   readonly codeVersion: string;
 }
 
-export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & CompactionActivities & BackfillActivities & ReconcileActivities;
+export type Activities = ProbeActivities & BronzeActivities & CtrActivities & PromoteActivities & DriftActivities & CompactionActivities & BackfillActivities & ReconcileActivities & ErasureActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createDriftActivities(deps),
     ...createCompactionActivities(deps),
     ...createReconcileActivities({ lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }),
+    ...createErasureActivities({ config: deps.config, kafka: deps.kafka, lake: { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket } }),
     ...createBackfillActivities(workerBackfillDeps(deps.config, { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket })),
   };
 }

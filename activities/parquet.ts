@@ -10,7 +10,7 @@
  * to MAP(VARCHAR, VARCHAR). That beat NDJSON + read_json and appending BIGINT and MAP values directly.
  *
  * Parquet column types follow the table definition (core/lakeTables.ts): varchar is BYTE_ARRAY
- * (STRING), bigint INT64, double DOUBLE, map(varchar, varchar) a MAP of STRING to STRING. Partition
+ * (STRING), bigint INT64, double DOUBLE, boolean BOOLEAN, map(varchar, varchar) a MAP of STRING to STRING. Partition
  * columns are not written: they are in the path.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -70,6 +70,7 @@ export const DUCKDB_TYPES: Readonly<Record<TrinoType, string>> = {
   varchar: 'VARCHAR',
   bigint: 'BIGINT',
   double: 'DOUBLE',
+  boolean: 'BOOLEAN',
   'map(varchar, varchar)': 'MAP(VARCHAR, VARCHAR)',
 };
 
@@ -94,6 +95,7 @@ const STAGING: Readonly<Record<TrinoType, { readonly type: string; readonly stor
   varchar: { type: 'VARCHAR', stored: (c) => c },
   bigint: { type: 'DOUBLE', stored: (c) => `CAST(${c} AS BIGINT)` },
   double: { type: 'DOUBLE', stored: (c) => c },
+  boolean: { type: 'BOOLEAN', stored: (c) => c },
   'map(varchar, varchar)': { type: 'VARCHAR', stored: (c) => `CAST(CAST(${c} AS JSON) AS MAP(VARCHAR, VARCHAR))` },
 };
 
@@ -105,6 +107,8 @@ function appendFor(type: TrinoType, column: string): Append {
       return (appender, value) => (value === null ? appender.appendNull() : appender.appendVarchar(value as string));
     case 'double':
       return (appender, value) => (value === null ? appender.appendNull() : appender.appendDouble(value as number));
+    case 'boolean':
+      return (appender, value) => (value === null ? appender.appendNull() : appender.appendBoolean(value as boolean));
     case 'bigint':
       return (appender, value) => {
         if (value === null) appender.appendNull();
@@ -196,6 +200,7 @@ export async function writeParquetToS3<Row extends object>(
 const READ_BACK: Readonly<Record<TrinoType, { readonly sql: (column: string) => string; readonly value: (raw: unknown) => unknown }>> = {
   varchar: { sql: (c) => c, value: (raw) => raw },
   double: { sql: (c) => c, value: (raw) => raw },
+  boolean: { sql: (c) => c, value: (raw) => raw },
   bigint: { sql: (c) => `CAST(${c} AS DOUBLE)`, value: (raw) => raw },
   'map(varchar, varchar)': { sql: (c) => `CAST(to_json(${c}) AS VARCHAR)`, value: (raw) => (raw === null ? null : JSON.parse(raw as string)) },
 };

@@ -55,6 +55,8 @@ export interface HourResult {
   readonly nextHourStale?: boolean;
   /** The run's quality figures and verdict (core/quality.ts); absent in results recorded before it. */
   readonly quality?: RunQuality;
+  /** The erasure list the build applied (core/erasure.ts erasureListFingerprint); absent when empty. */
+  readonly erasureList?: string;
 }
 
 export interface DayResult {
@@ -82,8 +84,8 @@ function qualityColumns(quality: RunQuality | undefined) {
 
 export function createPromoteActivities(deps: PromoteDeps) {
   const lake: Lake = { s3: deps.s3, presto: deps.presto, bucket: deps.config.s3.bucket };
-  /** The audit columns that say which code ran and why (erasure counts nothing yet). */
-  const provenance = (input: RunIdentity) => ({ erased: 0, code_version: deps.codeVersion, reason: input.reason ?? 'manual' });
+  /** The audit columns that say which code ran and why (`erased` comes with the ledger). */
+  const provenance = (input: RunIdentity) => ({ code_version: deps.codeVersion, reason: input.reason ?? 'manual' });
 
   return {
     /**

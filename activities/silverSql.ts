@@ -12,6 +12,7 @@
 import { type DuckDBConnection } from '@duckdb/node-api';
 import { parseBronzeRecord, compareKafkaPosition } from '../core/bronze';
 import { ConfigError } from '../core/errors';
+import type { ErasureRule } from '../core/erasure';
 import { quoteLiteral } from '../core/lake';
 import { type Ledger } from '../core/ledger';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS, SILVER_QUARANTINE } from '../core/lakeTables';
@@ -20,6 +21,7 @@ import {
   bronzeJsonColumns,
   bronzeSelectList,
   bronzeTableColumns,
+  erasedRowsSql,
   fastValidSql,
   hmacPads,
   keptLedgerSql,
@@ -50,6 +52,8 @@ export interface SilverHourInput {
   readonly quarantineFile?: string;
   /** DuckDB threads (default: one per core). */
   readonly threads?: number;
+  /** The erasure list's rule (core/erasure.ts): records it erases are dropped and counted `erased`. */
+  readonly erasure?: ErasureRule;
 }
 
 export interface SilverHourOutput {
@@ -153,11 +157,29 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
   }
 }
 
+/**
+ * user_key once per user, not per event (most users have many events in an hour): every user of the
+ * hour's records, a superset of the kept ones, which spares a join; then the rows of erased users.
+ */
+async function loadUsers(connection: DuckDBConnection, input: SilverHourInput): Promise<void> {
+  await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
+  await connection.run('CREATE TEMP TABLE erased_users (user_key VARCHAR, until_ms BIGINT)');
+  const appender = await connection.createAppender('erased_users');
+  try {
+    for (const [key, untilMs] of input.erasure ?? new Map<string, number>()) {
+      appender.appendVarchar(key);
+      // Suppressed (Infinity): every event time is a safe integer, so this bound takes them all.
+      appender.appendBigInt(BigInt(Math.min(untilMs, Number.MAX_SAFE_INTEGER)));
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+  await connection.run(erasedRowsSql());
+}
+
 /** Loads the prior cursors, derives the sessions of the kept records without one, and writes the Silver file. */
 async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, input: SilverHourInput): Promise<void> {
-  // user_key once per user, not per event (most users have many events in an hour); every user of
-  // the hour's records, a superset of the kept ones, which spares a join.
-  await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
   await loadPrior(connection, input.priorState);
   const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.where} AND b.session_id IS NULL)`;
   for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
@@ -200,7 +222,7 @@ async function writeQuarantine(connection: DuckDBConnection, kept: KeptRelation,
     }
   });
   await connection.run(
-    `COPY (SELECT ${columns} FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.isValid} AND coalesce(dc.wins, true) AND ${kept.late}) ` +
+    `COPY (SELECT ${columns} FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.counted} AND coalesce(dc.wins, true) AND ${kept.late}) ` +
       `TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
   );
 }
@@ -222,12 +244,12 @@ async function writeGold(connection: DuckDBConnection, silverFile: string, goldF
 }
 
 /**
- * The ledger, in one pass: every record of the hour, the valid ones, the losing copies, and the
- * winners that were late; rows_out follows from them (checkLedger then holds rows_in = valid +
- * rejected). And what the files hold, read back: the writes are checked, not the tables they came from.
+ * The ledger, in one pass: every record of the hour, the valid ones, the erased ones among them, the
+ * losing copies, and the winners that were late; rows_out follows from them (checkLedger then holds
+ * rows_in = valid + rejected). And what the files hold, read back: the writes are checked, not the tables they came from.
  */
 async function readFigures(connection: DuckDBConnection, kept: KeptRelation, input: SilverHourInput, rejected: number) {
-  const [rowsIn, valid, duplicates, lateWinners] = await scalarRow(connection, keptLedgerSql(kept));
+  const [rowsIn, valid, erased, duplicates, lateWinners] = await scalarRow(connection, keptLedgerSql(kept));
   const silverFile = `read_parquet(${quoteLiteral(input.silverFile)})`;
   const goldFile = `read_parquet(${quoteLiteral(input.goldFile)})`;
   const [silverRows, adEvents, goldRows, goldCounted, withoutDeviceType, withoutCountry] = await scalarRow(
@@ -242,7 +264,14 @@ async function readFigures(connection: DuckDBConnection, kept: KeptRelation, inp
     connection,
     `SELECT count(*) FILTER (WHERE event_type IN (${adTypes})), count(*) FILTER (WHERE event_type IN (${adTypes}) AND campaign_id IS NULL) FROM bronze`,
   );
-  const ledger: Ledger = { rows_in: n(rowsIn), rows_out: n(valid) - n(duplicates) - n(lateWinners), duplicates: n(duplicates), rejected, late: n(lateWinners) };
+  const ledger: Ledger = {
+    rows_in: n(rowsIn),
+    rows_out: n(valid) - n(erased) - n(duplicates) - n(lateWinners),
+    duplicates: n(duplicates),
+    rejected,
+    late: n(lateWinners),
+    erased: n(erased),
+  };
   const [quarantineRows] = input.quarantineFile === undefined ? [undefined] : await scalarRow(connection, `SELECT count(*) FROM read_parquet(${quoteLiteral(input.quarantineFile)})`);
   const nulls = { adEvents: n(adRead), adWithoutCampaign: n(adWithoutCampaign), kept: n(silverRows), withoutDeviceType: n(withoutDeviceType), withoutCountry: n(withoutCountry) };
   return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), nulls, ...(quarantineRows === undefined ? {} : { quarantineRows: n(quarantineRows) }) };
@@ -266,6 +295,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
   return withConnection(input.threads, async (connection) => {
     await loadBronze(connection, input.bronzeFiles, startMs, rules);
     const { rejections, checked } = await checkInJs(connection, hour, rules);
+    await loadUsers(connection, input);
     const kept = keptRelationSql(rules);
     for (const statement of kept.statements) await connection.run(statement);
     await writeSilver(connection, kept, input);

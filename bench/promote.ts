@@ -112,7 +112,7 @@ function dataRows(rows: readonly SilverRow[]): DataSilverRow[] {
   return rows.map(({ dt: _dt, hr: _hr, ...rest }) => rest);
 }
 
-const DUCK_TYPES: Readonly<Record<TrinoType, string>> = { varchar: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', 'map(varchar, varchar)': 'MAP(VARCHAR, VARCHAR)' };
+const DUCK_TYPES: Readonly<Record<TrinoType, string>> = { varchar: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', 'map(varchar, varchar)': 'MAP(VARCHAR, VARCHAR)' };
 
 /** DuckDB reading NDJSON: JSON.stringify of each row to a temp file, then read_json + COPY to Parquet. */
 async function writeWithDuckdbNdjson(duck: DuckDBInstance, rows: readonly SilverRow[], file: string): Promise<void> {

@@ -83,6 +83,19 @@ export interface BronzeManifest extends BronzeRange {
   readonly hourHistogram: Readonly<Record<string, number>>;
   /** Earliest and latest received_time; null for an object without records. */
   readonly receivedRange: { readonly min: number; readonly max: number } | null;
+  /**
+   * Records of erased users left out of the object (core/erasure.ts), by hour of event_time: dropped
+   * at ingestion or removed by an erasure's rewrite. A promotion counts them as `erased`, so an hour's
+   * rows_in stays what Kafka delivered. Absent when none.
+   */
+  readonly erasedHistogram?: Readonly<Record<string, number>>;
+  /** How many times an erasure rewrote the object (its key ends `.r<N>` from 1 on); absent when never. */
+  readonly rewrite?: number;
+}
+
+/** The hours of a manifest's records and of the records erased from it, sorted. */
+export function manifestHours(manifest: Pick<BronzeManifest, 'hourHistogram' | 'erasedHistogram'>): string[] {
+  return [...new Set([...Object.keys(manifest.hourHistogram), ...Object.keys(manifest.erasedHistogram ?? {})])].sort(compareText);
 }
 
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -118,28 +131,34 @@ function rangePath(range: BronzeRange): string {
   return `${BRONZE_DATASET}/topic=${range.topic}/partition=${partition}/offsets=${first}-${last}`;
 }
 
+/** Most rewrites of one object (an erasure each); far beyond any real count. */
+export const MAX_REWRITE = 999_999;
+
 /**
  * `bronze/events/topic=T/partition=00003/offsets=<first, 20 digits>-<last, 20 digits>.ndjson.zst`
- * (`.ndjson.gz` for gzip). Fixed-width numbers make key order offset order within a partition.
+ * (`.ndjson.gz` for gzip). Fixed-width numbers make key order offset order within a partition. An
+ * object an erasure rewrote ends `.r<N>.ndjson.zst`: a new key, so a reader of the old manifest still
+ * finds the old object whole (its manifest, one key per range, is the commit point).
  */
-export function bronzeObjectKey(range: BronzeRange, codec: BronzeCodec = BRONZE_CODEC): string {
+export function bronzeObjectKey(range: BronzeRange, codec: BronzeCodec = BRONZE_CODEC, rewrite = 0): string {
   checkRange(range);
-  return `${zonePrefix('bronze')}${rangePath(range)}${BRONZE_CODECS[codec]}`;
+  requireIndex('rewrite', rewrite, MAX_REWRITE);
+  return `${zonePrefix('bronze')}${rangePath(range)}${rewrite === 0 ? '' : `.r${rewrite}`}${BRONZE_CODECS[codec]}`;
 }
 
 const OBJECT_KEY = new RegExp(
-  `^${zonePrefix('bronze')}${BRONZE_DATASET}/topic=([^/]+)/partition=(\\d{${PARTITION_DIGITS}})/offsets=(\\d{${OFFSET_DIGITS}})-(\\d{${OFFSET_DIGITS}})\\.ndjson\\.(zst|gz)$`,
+  `^${zonePrefix('bronze')}${BRONZE_DATASET}/topic=([^/]+)/partition=(\\d{${PARTITION_DIGITS}})/offsets=(\\d{${OFFSET_DIGITS}})-(\\d{${OFFSET_DIGITS}})(?:\\.r([1-9]\\d{0,5}))?\\.ndjson\\.(zst|gz)$`,
 );
 
-/** The range and codec of a Bronze object key; BadInputError for anything bronzeObjectKey would not write. */
-export function parseBronzeObjectKey(key: string): BronzeRange & { readonly codec: BronzeCodec } {
+/** The range, codec and rewrite of a Bronze object key; BadInputError for anything bronzeObjectKey would not write. */
+export function parseBronzeObjectKey(key: string): BronzeRange & { readonly codec: BronzeCodec; readonly rewrite: number } {
   const m = OBJECT_KEY.exec(key);
-  if (!m) throw new BadInputError(`bronze object key: expected ${zonePrefix('bronze')}${BRONZE_DATASET}/topic=T/partition=NNNNN/offsets=N{20}-N{20}.ndjson.zst (or .gz), got "${key}"`);
-  const [, topic = '', partition = '', first = '', last = '', suffix = ''] = m;
+  if (!m) throw new BadInputError(`bronze object key: expected ${zonePrefix('bronze')}${BRONZE_DATASET}/topic=T/partition=NNNNN/offsets=N{20}-N{20}[.rN].ndjson.zst (or .gz), got "${key}"`);
+  const [, topic = '', partition = '', first = '', last = '', rewrite, suffix = ''] = m;
   const codec: BronzeCodec = suffix === 'gz' ? 'gzip' : 'zstd';
   const range = { topic, partition: Number(partition), firstOffset: parseOffset(first, 'firstOffset'), lastOffset: parseOffset(last, 'lastOffset') };
   checkRange(range);
-  return { ...range, codec };
+  return { ...range, codec, rewrite: rewrite === undefined ? 0 : Number(rewrite) };
 }
 
 /** The manifest of an object: `bronze/_manifests/events/.../offsets=...json`. */
@@ -253,12 +272,23 @@ export interface ManifestMeta extends BronzeRange {
   readonly bytes: number;
   /** How the object is compressed; default BRONZE_CODEC. */
   readonly codec?: BronzeCodec;
+  /** Records of erased users left out, by hour (BronzeManifest.erasedHistogram). */
+  readonly erased?: Readonly<Record<string, number>>;
+  /** The erasure rewrite the object is (0: as ingestion wrote it). */
+  readonly rewrite?: number;
+}
+
+function sortedHistogram(hours: Iterable<readonly [string, number]>): Record<string, number> {
+  return Object.fromEntries([...hours].filter(([, n]) => n > 0).sort(([a], [b]) => compareText(a, b)));
 }
 
 /** The manifest of an object of these records; BadInputError when a record is not of the range. */
 export function buildManifest(records: readonly BronzeRecord[], meta: ManifestMeta): BronzeManifest {
-  const objectKey = bronzeObjectKey(meta, meta.codec);
+  const objectKey = bronzeObjectKey(meta, meta.codec, meta.rewrite ?? 0);
   requireIndex('bytes', meta.bytes, Number.MAX_SAFE_INTEGER);
+  const erased = sortedHistogram(Object.entries(meta.erased ?? {}));
+  const erasedCount = Object.values(erased).reduce((sum, n) => sum + n, 0);
+  if (records.length + erasedCount > meta.lastOffset - meta.firstOffset + 1) throw new BadInputError(`erased: ${records.length} records and ${erasedCount} erased are more than the range's offsets`);
   const offsets = new Set<number>();
   const schemaIds = new Set<number>();
   const hours = new Map<string, number>();
@@ -290,6 +320,8 @@ export function buildManifest(records: readonly BronzeRecord[], meta: ManifestMe
     schemaIds: [...schemaIds].sort((a, b) => a - b),
     hourHistogram: Object.fromEntries([...hours].sort(([a], [b]) => compareText(a, b))),
     receivedRange,
+    ...(erasedCount > 0 ? { erasedHistogram: erased } : {}),
+    ...((meta.rewrite ?? 0) > 0 ? { rewrite: meta.rewrite } : {}),
   };
 }
 
@@ -301,14 +333,14 @@ function readSchemaIds(fields: JsonFields): number[] {
   return [];
 }
 
-function readHistogram(fields: JsonFields): Record<string, number> {
-  const histogram = fields.object('hourHistogram');
+function readHistogram(fields: JsonFields, field: 'hourHistogram' | 'erasedHistogram' = 'hourHistogram'): Record<string, number> {
+  const histogram = fields.object(field);
   if (histogram === undefined) return {};
   const entries = Object.entries(histogram);
   const badKeys = entries.filter(([key]) => !isHourKey(key)).length;
-  if (badKeys > 0) fields.fail('hourHistogram', `keys must be hours YYYY-MM-DDTHH (${badKeys} are not)`);
+  if (badKeys > 0) fields.fail(field, `keys must be hours YYYY-MM-DDTHH (${badKeys} are not)`);
   const badCounts = entries.filter(([, count]) => !isIndex(count, Number.MAX_SAFE_INTEGER) || count === 0).length;
-  if (badCounts > 0) fields.fail('hourHistogram', `counts must be whole numbers ≥ 1 (${badCounts} are not)`);
+  if (badCounts > 0) fields.fail(field, `counts must be whole numbers ≥ 1 (${badCounts} are not)`);
   return Object.fromEntries(entries.sort(([a], [b]) => compareText(a, b))) as Record<string, number>;
 }
 
@@ -341,19 +373,24 @@ export function parseManifest(json: unknown): BronzeManifest {
     hourHistogram: readHistogram(fields),
     receivedRange: readReceivedRange(fields),
   };
+  const erasedHistogram = fields.value('erasedHistogram') === undefined ? undefined : readHistogram(fields, 'erasedHistogram');
+  const rewrite = fields.value('rewrite') === undefined ? 0 : fields.int('rewrite', 1, MAX_REWRITE);
   JsonFields.throwIfErrors(fields);
 
   const { firstOffset, lastOffset, rowCount } = manifest;
+  const erasedCount = Object.values(erasedHistogram ?? {}).reduce((sum, n) => sum + n, 0);
   if (lastOffset < firstOffset) fields.fail('lastOffset', `${lastOffset} is before firstOffset ${firstOffset}`);
-  else if (!(Object.keys(BRONZE_CODECS) as BronzeCodec[]).some((codec) => manifest.objectKey === bronzeObjectKey(manifest, codec))) {
-    fields.fail('objectKey', 'does not match topic, partition and offsets');
+  else if (!(Object.keys(BRONZE_CODECS) as BronzeCodec[]).some((codec) => manifest.objectKey === bronzeObjectKey(manifest, codec, rewrite))) {
+    fields.fail('objectKey', 'does not match topic, partition, offsets and rewrite');
   }
-  if (rowCount > lastOffset - firstOffset + 1) fields.fail('rowCount', `${rowCount} is more than the ${lastOffset - firstOffset + 1} offsets of the range`);
+  if (rowCount + erasedCount > lastOffset - firstOffset + 1) {
+    fields.fail('rowCount', `${rowCount}${erasedCount > 0 ? ` and ${erasedCount} erased` : ''} is more than the ${lastOffset - firstOffset + 1} offsets of the range`);
+  }
   const histogramRows = Object.values(manifest.hourHistogram).reduce((sum, n) => sum + n, 0);
   if (histogramRows !== rowCount) fields.fail('hourHistogram', `counts add up to ${histogramRows}, rowCount is ${rowCount}`);
   if ((manifest.receivedRange === null) !== (rowCount === 0)) fields.fail('receivedRange', 'must be null exactly when rowCount is 0');
   JsonFields.throwIfErrors(fields);
-  return manifest;
+  return { ...manifest, ...(erasedHistogram !== undefined && erasedCount > 0 ? { erasedHistogram } : {}), ...(rewrite > 0 ? { rewrite } : {}) };
 }
 
 export interface OffsetGap {

@@ -107,6 +107,8 @@ export function mergedManifest(group: MergeGroup): CompactedManifest {
   const hours = new Map<string, number>();
   for (const m of manifests) for (const [hour, n] of Object.entries(m.hourHistogram)) hours.set(hour, (hours.get(hour) ?? 0) + n);
   const ranges = manifests.flatMap((m) => (m.receivedRange === null ? [] : [m.receivedRange]));
+  const erased = new Map<string, number>();
+  for (const m of manifests) for (const [hour, n] of Object.entries(m.erasedHistogram ?? {})) erased.set(hour, (erased.get(hour) ?? 0) + n);
   return {
     format: BRONZE_MANIFEST_FORMAT,
     objectKey: bronzeObjectKey(group, 'zstd'),
@@ -120,7 +122,18 @@ export function mergedManifest(group: MergeGroup): CompactedManifest {
     hourHistogram: Object.fromEntries([...hours].sort(([a], [b]) => compareText(a, b))),
     receivedRange: ranges.length === 0 ? null : { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) },
     replaces: group.members.map((m) => m.manifestKey),
+    ...(erased.size > 0 ? { erasedHistogram: Object.fromEntries([...erased].sort(([a], [b]) => compareText(a, b))) } : {}),
   };
+}
+
+/**
+ * The versions of a partition an erasure deletes at once, whatever retention would keep: every one
+ * older than the published version (which the erasure's own run built without the user, or a later
+ * run). Newer unpublished ones are runs still building, which read the erasure list already. Sorted.
+ */
+export function versionsErasureDeletes(versions: readonly string[], published: string | undefined): string[] {
+  if (published === undefined) return [];
+  return versions.filter((v) => compareText(v, published) < 0).sort(compareText);
 }
 
 /** Bronze objects and bytes of a day before and after its merge groups are applied. */

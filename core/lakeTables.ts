@@ -17,12 +17,13 @@
 import type { Ledger } from './ledger';
 import { BadInputError } from './errors';
 import { METASTORE_PREFIX, quoteIdentifier, quoteLiteral, zonePrefix, type LakeSchema } from './lake';
+import type { ErasureRow } from './erasure';
 import type { RestatementRow } from './restatements';
 import type { SilverRow } from './silver';
 import { parseDay, parseHourKey } from './time';
 import type { CampaignDailyRow, CtrHourlyRow, DauDailyRow, TitlePlaysDailyRow } from './truth';
 
-export type TrinoType = 'varchar' | 'bigint' | 'double' | 'map(varchar, varchar)';
+export type TrinoType = 'varchar' | 'bigint' | 'double' | 'boolean' | 'map(varchar, varchar)';
 export type PartitionColumn = 'dt' | 'hr';
 
 export interface ColumnDef {
@@ -261,8 +262,38 @@ export const AUDIT_RESTATEMENTS: TableDef<RestatementRow> = defineTable<Restatem
   [],
 );
 
+/**
+ * `lake.audit.erasures` (CONTRACT §3): one row per erasure request (core/erasure.ts ErasureRow), never
+ * the raw user_id; then `suppress`, `workflow_id` and `error`. Not partitioned: one small file per
+ * request directly under the table's prefix, replaced as its status moves on (pending, done, verified
+ * or failed).
+ */
+export const AUDIT_ERASURES: TableDef<ErasureRow> = defineTable<ErasureRow>(
+  'audit',
+  'erasures',
+  {
+    request_id: 'varchar',
+    user_key: 'varchar',
+    requested_at: 'bigint',
+    completed_at: 'bigint',
+    verified_at: 'bigint',
+    status: 'varchar',
+    bronze_objects_rewritten: 'bigint',
+    bronze_records_removed: 'bigint',
+    silver_rows_removed: 'bigint',
+    hours_restated: 'bigint',
+    days_restated: 'bigint',
+    kafka_expiry: 'bigint',
+    details: 'varchar',
+    suppress: 'boolean',
+    workflow_id: 'varchar',
+    error: 'varchar',
+  },
+  [],
+);
+
 /** Every table of the lake, in the order bootstrap creates them. */
-export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow> | TableDef<QuarantineRow>> = [
+export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow> | TableDef<QuarantineRow> | TableDef<ErasureRow>> = [
   SILVER_EVENTS,
   SILVER_QUARANTINE,
   GOLD_CTR_HOURLY,
@@ -271,6 +302,7 @@ export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourly
   GOLD_TITLE_PLAYS_DAILY,
   AUDIT_HOUR_RUNS,
   AUDIT_RESTATEMENTS,
+  AUDIT_ERASURES,
 ];
 
 /** The columns stored in Parquet files, in table order. */
@@ -363,6 +395,7 @@ const HIVE_TYPES: Readonly<Record<TrinoType, string>> = {
   varchar: 'string',
   bigint: 'bigint',
   double: 'double',
+  boolean: 'boolean',
   'map(varchar, varchar)': 'map<string,string>',
 };
 

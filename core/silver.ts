@@ -3,10 +3,12 @@
  * records are re-validated, deduplicated (the first received copy wins), quarantined when late, and
  * turned into PII-safe Silver rows with a session id.
  *
- * Counting order for the ledger of an hour H (rows_in = rows_out + duplicates + rejected + late):
+ * Counting order for the ledger of an hour H (rows_in = rows_out + duplicates + rejected + late + erased):
  *  1. rejected: a copy that fails re-validation is not an accepted event, so it never wins
  *     deduplication; a later valid copy of the same event_id can (as the collector would have
  *     accepted that one first).
+ *  1b. erased: a valid copy of an erased user's event (core/erasure.ts) is as if never received:
+ *     it neither wins nor loses deduplication.
  *  2. duplicates: of the valid copies of an event_id, all but the first received. A later copy of a
  *     late event is a duplicate, not late.
  *  3. late: a winner that was older than the allowed lateness on arrival (quarantine_reason set in
@@ -117,15 +119,22 @@ export function revalidate(record: BronzeRecord, rules: LatenessRules): { ok: tr
  * The events of hour H among Bronze records (any others are ignored) and the hour's ledger; rows_in
  * counts the records whose event_time is in H. See the module comment for the counting order.
  */
-export function classifyHour(records: readonly BronzeRecord[], hour: string, rules: LatenessRules = DEFAULT_LATENESS_RULES): HourClassification {
+export function classifyHour(
+  records: readonly BronzeRecord[],
+  hour: string,
+  rules: LatenessRules = DEFAULT_LATENESS_RULES,
+  isErased: (record: Revalidated) => boolean = () => false,
+): HourClassification {
   const { key, startMs } = parseHourKey(hour);
   const inHour = records.filter((record) => hourStartMs(record.event.event_time) === startMs);
   const valid: Revalidated[] = [];
   const rejections: Rejection[] = [];
+  let erased = 0;
   for (const record of inHour) {
     const result = revalidate(record, rules);
-    if (result.ok) valid.push(result.record);
-    else rejections.push({ topic: record.topic, partition: record.partition, offset: record.offset, errors: result.errors });
+    if (!result.ok) rejections.push({ topic: record.topic, partition: record.partition, offset: record.offset, errors: result.errors });
+    else if (isErased(result.record)) erased++;
+    else valid.push(result.record);
   }
   rejections.sort(compareKafkaPosition);
   const { kept: winners, duplicates } = dedupFirstReceived(valid);
@@ -136,6 +145,7 @@ export function classifyHour(records: readonly BronzeRecord[], hour: string, rul
     duplicates,
     rejected: rejections.length,
     late: winners.length - kept.length,
+    erased,
   };
   const quarantined = winners.filter((record) => record.late).map((record) => record.event);
   return { hour: key, kept, ledger, rejections, quarantined };

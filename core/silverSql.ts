@@ -230,44 +230,58 @@ FROM spans`,
 }
 
 /**
- * The records Silver keeps, as SQL over the `bronze` table (alias b) and the JS `verdicts` (alias v):
- * `statements` create the duplicate tables; `from` and `where` then select the kept records.
- * Deduplication: most event_ids have one copy, so only the ids with several valid copies (the fast
- * ones and those JS accepted) are looked at closely, and there the first received wins.
+ * The records Silver keeps, as SQL over the `bronze` table (alias b), the JS `verdicts` (alias v) and
+ * the `erased_rows` of erased users (alias er, core/erasure.ts): `statements` create the duplicate
+ * tables; `from` and `where` then select the kept records. An erased record is as if never received:
+ * it takes no part in deduplication. Deduplication: most event_ids have one copy, so only the ids with
+ * several counted copies (valid, not erased) are looked at closely, and there the first received wins.
  */
 export interface KeptRelation {
   readonly statements: readonly string[];
   /** Valid (the fast check passed, or JS accepted it). */
   readonly isValid: string;
+  /** Valid and not erased: what deduplication, lateness and Silver see. */
+  readonly counted: string;
   /** Late beyond the allowed lateness (quarantined). */
   readonly late: string;
-  /** A relation over bronze b, verdicts v and the duplicate copies dc (not a table). */
+  /** A relation over bronze b, verdicts v, erased rows er and the duplicate copies dc (not a table). */
   readonly from: string;
-  /** Valid, not a losing copy, not late. */
+  /** Counted, not a losing copy, not late. */
   readonly where: string;
 }
 
 export function keptRelationSql(rules: LatenessRules): KeptRelation {
   const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
-  const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn';
+  const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn LEFT JOIN erased_rows er ON er.rn = b.rn';
   const isValid = '(b.fast OR v.rn IS NOT NULL)';
+  const counted = `${isValid} AND er.rn IS NULL`;
   return {
     statements: [
-      `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${isValid} GROUP BY b.event_id HAVING count(*) > 1`,
+      `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${counted} GROUP BY b.event_id HAVING count(*) > 1`,
       `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1 AS wins ` +
-        `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${isValid}`,
+        `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${counted}`,
     ],
     isValid,
+    counted,
     late,
     from: `${judged} LEFT JOIN dup_copies dc ON dc.rn = b.rn`,
-    where: `${isValid} AND coalesce(dc.wins, true) AND NOT ${late}`,
+    where: `${counted} AND coalesce(dc.wins, true) AND NOT ${late}`,
   };
 }
 
-/** One row: records of the hour, valid ones, losing copies among them, and late winners. */
+/**
+ * The rows of `bronze` (by rn) of erased users: joined to their user_key (table `users`) and the
+ * erased users with the instant up to which their events go (`erased_users`: user_key, until_ms).
+ */
+export function erasedRowsSql(): string {
+  return 'CREATE TEMP TABLE erased_rows AS SELECT b.rn FROM bronze b JOIN users u ON u.user_id = b.user_id JOIN erased_users e ON e.user_key = u.user_key WHERE b.event_time <= e.until_ms';
+}
+
+/** One row: records of the hour, valid ones, erased valid ones, losing copies among the counted, and late winners. */
 export function keptLedgerSql(kept: KeptRelation): string {
   return (
-    `SELECT count(*), count(*) FILTER (WHERE ${kept.isValid}), count(*) FILTER (WHERE ${kept.isValid} AND NOT coalesce(dc.wins, true)), ` +
-    `count(*) FILTER (WHERE ${kept.isValid} AND coalesce(dc.wins, true) AND ${kept.late}) FROM ${kept.from}`
+    `SELECT count(*), count(*) FILTER (WHERE ${kept.isValid}), count(*) FILTER (WHERE ${kept.isValid} AND NOT (${kept.counted})), ` +
+    `count(*) FILTER (WHERE ${kept.counted} AND NOT coalesce(dc.wins, true)), ` +
+    `count(*) FILTER (WHERE ${kept.counted} AND coalesce(dc.wins, true) AND ${kept.late}) FROM ${kept.from}`
   );
 }

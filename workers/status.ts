@@ -16,7 +16,8 @@ import type { ClicklakeConfig } from '../core/config';
 import { DAILY_DATASETS, dayDatasets, hourDatasets, type DailyDataset, type DatasetStatus, type DayFacts } from '../core/dayState';
 import type { CtrDrift } from '../core/drift';
 import { auditRunOf, consumerLag, hourFreshness, latestHourRunsSql, type AuditRun, type HourFacts, type HourState } from '../core/freshness';
-import { GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionMetadataKey, partitionPrefix, type TableDef } from '../core/lakeTables';
+import { AUDIT_ERASURES, GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionMetadataKey, partitionPrefix, qualifiedName, type TableDef } from '../core/lakeTables';
+import type { ErasureRow, ErasureStatus } from '../core/erasure';
 import { HOUR_MS, hourKey, parseHourKey } from '../core/time';
 import { versionOfKey } from '../core/versions';
 import { keyOfLocation, publishedLocation } from '../activities/lake';
@@ -49,6 +50,43 @@ export interface StatusReport {
   readonly hours: readonly HourReport[];
   /** CONTRACT §4: each dataset-hour and dataset-day of the range. */
   readonly datasets: readonly DatasetStatus[];
+  /** Erasure requests (`lake.audit.erasures`): how many in each status, and the latest ones. */
+  readonly erasures: ErasureSummary;
+}
+
+export interface ErasureSummary {
+  readonly pending: number;
+  readonly done: number;
+  readonly verified: number;
+  readonly failed: number;
+  /** The latest requests, newest first. */
+  readonly latest: ReadonlyArray<Pick<ErasureRow, 'request_id' | 'status' | 'requested_at' | 'completed_at' | 'verified_at' | 'error'>>;
+}
+
+/** How many erasure requests the status lists one by one. */
+const LATEST_ERASURES = 10;
+
+async function erasureSummary(presto: Presto): Promise<ErasureSummary> {
+  const counts = await presto.queryObjects(`SELECT status, count(*) AS n FROM ${qualifiedName(AUDIT_ERASURES)} GROUP BY status`);
+  const count = (status: string): number => Number(counts.find((r) => r.status === status)?.n ?? 0);
+  const latest = await presto.queryObjects(
+    `SELECT request_id, status, requested_at, completed_at, verified_at, error FROM ${qualifiedName(AUDIT_ERASURES)} ORDER BY requested_at DESC LIMIT ${LATEST_ERASURES}`,
+  );
+  const time = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+  return {
+    pending: count('pending'),
+    done: count('done'),
+    verified: count('verified'),
+    failed: count('failed'),
+    latest: latest.map((r) => ({
+      request_id: String(r.request_id),
+      status: String(r.status) as ErasureStatus,
+      requested_at: Number(r.requested_at),
+      completed_at: time(r.completed_at),
+      verified_at: time(r.verified_at),
+      error: r.error === null || r.error === undefined ? null : String(r.error),
+    })),
+  };
 }
 
 /** The hours `status` reports on (both included, epoch ms of any instant in them); default the last 24 h. */
@@ -207,7 +245,7 @@ export async function lakeStatus(config: ClicklakeConfig, nowMs: number, range?:
       });
     }
     const days = await dayReports(config, s3, await promoteWorkflows(client, sinceMs - 24 * HOUR_MS, 'promoteDay'), listed, nowMs);
-    return { as_of: new Date(nowMs).toISOString(), lag, schedules, hours, datasets: [...listed.flatMap((h) => h.datasets), ...days] };
+    return { as_of: new Date(nowMs).toISOString(), lag, schedules, hours, datasets: [...listed.flatMap((h) => h.datasets), ...days], erasures: await erasureSummary(presto) };
   } finally {
     await connection.close();
     redis.disconnect();
@@ -242,5 +280,8 @@ export function formatStatus(report: StatusReport): string {
   const days = report.datasets.filter((d) => d.hr === undefined);
   if (days.length > 0) lines.push('days (daily Gold):');
   for (const d of days) lines.push(`  ${d.dt}  ${d.dataset.padEnd(22)} ${d.state.padEnd(7)} ${d.final ? 'final' : 'provisional'}${d.version === null ? '' : `  version ${d.version}`}${d.error === null ? '' : `  error: ${d.error}`}`);
+  const e = report.erasures;
+  lines.push(`erasures: ${e.pending} pending, ${e.done} done, ${e.verified} verified, ${e.failed} failed`);
+  for (const r of e.latest) lines.push(`  ${r.request_id}  ${r.status.padEnd(8)} requested ${new Date(r.requested_at).toISOString()}${r.error === null ? '' : `  error: ${r.error}`}`);
   return `${lines.join('\n')}\n`;
 }

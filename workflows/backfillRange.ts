@@ -25,7 +25,6 @@ import {
   ParentClosePolicy,
   proxyActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -53,6 +52,7 @@ import {
 import { SHORT } from './activityOptions';
 import { failureReason, formatFailure } from './failures';
 import { promoteDayWorkflowId } from './promoteDay';
+import { closedOutcome } from './outcome';
 import { promoteHour, promoteHourWorkflowId } from './promoteHour';
 
 const lookups = proxyActivities<BackfillActivities>(SHORT);
@@ -102,17 +102,6 @@ async function firstState(input: BackfillInput, planned: string[]): Promise<Back
   }
   if (input.staleOnly === true) return initialState(planned, new Set(await lookups.staleHours({ hours: planned })), 'not stale');
   return initialState(planned);
-}
-
-/** Polls a workflow until it closed: 1 s doubling to 10 s between looks, no activity slot held meanwhile. */
-async function closedOutcome(workflowId: string): Promise<{ ok: true } | { ok: false; error: string }> {
-  for (let wait = 1000; ; wait = Math.min(wait * 2, 10_000)) {
-    const outcome = await lookups.workflowOutcome({ workflowId });
-    if (outcome.status === 'completed') return { ok: true };
-    if (outcome.status === 'failed') return { ok: false, error: outcome.error };
-    if (outcome.status === 'not_found') return { ok: false, error: `${workflowId}: no run found` };
-    await sleep(wait);
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The only workflowsPath: every workflow the worker runs is exported here.
 export { backfillRange } from './backfillRange';
 export { compactDay } from './compactDay';
+export { eraseUser } from './eraseUser';
 export { ingestBronze } from './ingestBronze';
 export { promoteDay } from './promoteDay';
 export { promoteHour } from './promoteHour';

@@ -6,6 +6,7 @@ import {
   buildManifest,
   formatBronzeLine,
   hourIndexKey,
+  manifestHours,
   manifestKey,
   manifestPrefixFrom,
   parseManifest,
@@ -31,16 +32,22 @@ export async function readManifest(s3: S3Client, bucket: string, key: string): P
 /**
  * Writes the records of a range as one Bronze object, then its hour-index markers, then its manifest
  * (the commit point): a crash before the manifest leaves nothing a promotion reads, and a retry
- * rewrites the same keys. Returns the manifest.
+ * rewrites the same keys. An erasure's rewrite (`rewrite` ≥ 1) writes a new object key and replaces
+ * the manifest in one PUT. Returns the manifest.
  */
-export async function putBronzeObject(s3: S3Client, bucket: string, range: BronzeRange, records: readonly BronzeRecord[]): Promise<BronzeManifest> {
-  const objectKey = bronzeObjectKey(range);
+export async function putBronzeObject(
+  s3: S3Client,
+  bucket: string,
+  range: BronzeRange,
+  records: readonly BronzeRecord[],
+  options: { readonly erased?: Readonly<Record<string, number>>; readonly rewrite?: number } = {},
+): Promise<BronzeManifest> {
+  const objectKey = bronzeObjectKey(range, 'zstd', options.rewrite ?? 0);
   const body = await encodeBronzeObject(records);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, ContentType: 'application/x-ndjson', ContentEncoding: 'zstd' }));
-  const manifest = buildManifest(records, { ...range, bytes: body.length });
-  await Promise.all(
-    Object.keys(manifest.hourHistogram).map((hour) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourIndexKey(hour, range), Body: '' }))),
-  );
+  const manifest = buildManifest(records, { ...range, bytes: body.length, ...options });
+  // A marker for every hour the range touched, erased records' hours too: the hour's ledger counts them.
+  await Promise.all(manifestHours(manifest).map((hour) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourIndexKey(hour, range), Body: '' }))));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(objectKey), Body: JSON.stringify(manifest), ContentType: 'application/json' }));
   return manifest;
 }

@@ -1,6 +1,6 @@
 /**
  * Builds Silver and hourly Gold of an hour under the run's version, unpublished, in four steps:
- * download the hour's Bronze, run the DuckDB build (activities/silverSql.ts), check what was written
+ * download the hour's Bronze (and read the erasure list, whose users' records the build drops), run the DuckDB build (activities/silverSql.ts), check what was written
  * against the ledgers (core/promotionChecks.ts: a failed check fails the run at once, FAILED),
  * upload the version; and say whether the next, published hour must be sessionized again.
  */
@@ -9,6 +9,8 @@ import { log } from '@temporalio/activity';
 import * as path from 'node:path';
 import { GOLD_CTR_HOURLY, partitionPrefix, SILVER_EVENTS, SILVER_QUARANTINE } from '../../core/lakeTables';
 import { checkHourBuild } from '../../core/promotionChecks';
+import { erasureListFingerprint, erasureRule, isErased, type ErasureRule } from '../../core/erasure';
+import { readErasureList } from '../erasure/list';
 import { QualityGateError } from '../../core/errors';
 import { judgeQuality, previousDays, qualityFigures, volumeBaseline, volumeBaselineSql, type QualityThresholds, type RunQuality } from '../../core/quality';
 import { nextHourSessionsChanged, sessionStateToJson, type SessionCursor } from '../../core/silver';
@@ -66,6 +68,12 @@ async function judgeRun(lake: Lake, hour: string, built: SilverHourOutput, thres
   return { figures, level: verdict.level === 'block' ? 'accepted' : verdict.level, reasons: verdict.reasons };
 }
 
+/** The cursors of users the rule does not erase (a cursor's last event dated up to the request goes). */
+function withoutErasedCursors(state: Map<string, SessionCursor>, rule: ErasureRule): Map<string, SessionCursor> {
+  if (rule.size === 0) return state;
+  return new Map([...state].filter(([key, cursor]) => !isErased(rule, key, cursor.lastEventMs)));
+}
+
 export interface BuildSettings {
   readonly hmacKey: string;
   readonly quality: QualityThresholds;
@@ -76,17 +84,23 @@ export async function buildHour(lake: Lake, settings: BuildSettings, input: { ho
   const { key: hour } = parseHourKey(input.hour);
   return withTempDir(`clicklake-promote-${hour}-`, async (dir) => {
     const bronze = await downloadBronze(lake, hour, dir);
+    // Read after Bronze: a request already in the list when the objects were read is applied to them.
+    const erasures = await readErasureList(lake.s3, lake.bucket);
     const files = { silver: path.join(dir, 'silver.parquet'), gold: path.join(dir, 'gold.parquet'), quarantine: path.join(dir, 'quarantine.parquet') };
-    const priorState = await priorSessions(lake, hour);
+    // An erased user's cursor goes too: it must not carry their user_key into this hour's session state.
+    const priorState = withoutErasedCursors(await priorSessions(lake, hour), erasureRule(erasures));
     const built = await heartbeating({ hour, step: 'duckdb' }, () =>
-      buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey, silverFile: files.silver, goldFile: files.gold, quarantineFile: files.quarantine }),
+      buildSilverHour({ bronzeFiles: bronze.files, hour, priorState, hmacKey, erasure: erasureRule(erasures), silverFile: files.silver, goldFile: files.gold, quarantineFile: files.quarantine }),
     );
-    const ledgers = checkHourBuild(hour, { ...built, manifestRows: bronze.manifestRows });
+    // Records erased before they reached an object (at ingestion, or by an erasure's rewrite) count in the hour's ledger.
+    const ledger = { ...built.ledger, rows_in: built.ledger.rows_in + bronze.erasedRows, erased: built.ledger.erased + bronze.erasedRows };
+    const ledgers = checkHourBuild(hour, { ...built, ledger, manifestRows: bronze.manifestRows + bronze.erasedRows });
     for (const rejection of built.rejections.slice(0, 20)) {
       log.warn('rejected by re-validation', { hour, topic: rejection.topic, partition: rejection.partition, offset: rejection.offset, errors: rejection.errors });
     }
     const quality = await judgeRun(lake, hour, built, settings.quality, input.acceptQuality === true);
     const locations = await uploadVersion(lake, input.version, files, built.endState, bronze.coverage);
-    return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState), quality };
+    const erasureList = erasureListFingerprint(erasures);
+    return { hour, version: input.version, ...ledgers, goldRows: built.goldRows, ...locations, nextHourStale: await nextHourStale(lake, hour, built.endState), quality, ...(erasureList === '' ? {} : { erasureList }) };
   });
 }

@@ -7,7 +7,8 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey } from '../../core/bronze';
+import { BRONZE_CODECS, hourIndexPrefix, manifestKeyOfHourIndex, parseBronzeObjectKey, type BronzeManifest } from '../../core/bronze';
+import { InvariantViolationError } from '../../core/errors';
 import { AUDIT_HOUR_RUNS, partitionLocation, partitionPrefix, SILVER_EVENTS, type HourRunRow } from '../../core/lakeTables';
 import { parseSessionState, pruneSessionState, type SessionCursor } from '../../core/silver';
 import { coverageOf, parseCoverage, type HourCoverage } from '../../core/staleness';
@@ -16,7 +17,7 @@ import { readManifest } from '../bronze';
 import type { Presto } from '../clients';
 import { keyOfLocation, publishedLocation, publishPartition } from '../lake';
 import { writeParquetToS3 } from '../parquet';
-import { getText, requireBytes } from '../s3Objects';
+import { getBytes, getText } from '../s3Objects';
 
 /** The lake a promotion works on. */
 export interface Lake {
@@ -43,27 +44,47 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 }
 
 /**
+ * A manifest and its object's bytes, as one consistent pair: an erasure may replace the object (a
+ * new key, the manifest switched in one PUT, then the old object deleted) between the two reads, so
+ * when the object a manifest named is gone, the manifest is read again and its new object taken.
+ */
+async function manifestWithObject(lake: Lake, key: string, hour: string): Promise<{ manifest: BronzeManifest; bytes: Buffer | undefined }> {
+  for (let attempt = 1; ; attempt++) {
+    const manifest = await readManifest(lake.s3, lake.bucket, key);
+    // Nothing of the hour left in the object (all erased): only its count is needed.
+    if ((manifest.hourHistogram[hour] ?? 0) === 0) return { manifest, bytes: undefined };
+    const bytes = await getBytes(lake.s3, lake.bucket, manifest.objectKey);
+    if (bytes !== undefined) return { manifest, bytes };
+    if (attempt >= 3) throw new InvariantViolationError(`s3://${lake.bucket}/${manifest.objectKey} is missing, though its manifest ${key} names it`);
+  }
+}
+
+/**
  * Downloads the Bronze objects holding the hour into `dir`, and how many records of the hour their
  * manifests say they hold: the promotion must read exactly that many (a conservation check of
- * Bronze itself, before the ledger of Silver).
+ * Bronze itself, before the ledger of Silver); and how many of the hour's records they erased.
  */
-export async function downloadBronze(lake: Lake, hour: string, dir: string): Promise<{ files: string[]; manifestRows: number; coverage: HourCoverage }> {
+export async function downloadBronze(lake: Lake, hour: string, dir: string): Promise<{ files: string[]; manifestRows: number; erasedRows: number; coverage: HourCoverage }> {
   const manifests = await hourManifestKeys(lake, hour);
   const ctx = Context.current();
   const files: string[] = [];
   const read: Array<[string, number]> = [];
   let manifestRows = 0;
+  let erasedRows = 0;
   for (const [i, key] of manifests.entries()) {
-    const manifest = await readManifest(lake.s3, lake.bucket, key);
+    const { manifest, bytes } = await manifestWithObject(lake, key, hour);
     manifestRows += manifest.hourHistogram[hour] ?? 0;
+    erasedRows += manifest.erasedHistogram?.[hour] ?? 0;
     read.push([key, manifest.hourHistogram[hour] ?? 0]);
-    // The file keeps the object's suffix: DuckDB picks gzip or zstd by it.
-    const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}${BRONZE_CODECS[parseBronzeObjectKey(manifest.objectKey).codec]}`);
-    fs.writeFileSync(file, await requireBytes(lake.s3, lake.bucket, manifest.objectKey));
-    files.push(file);
+    if (bytes !== undefined) {
+      // The file keeps the object's suffix: DuckDB picks gzip or zstd by it.
+      const file = path.join(dir, `bronze-${String(i).padStart(6, '0')}${BRONZE_CODECS[parseBronzeObjectKey(manifest.objectKey).codec]}`);
+      fs.writeFileSync(file, bytes);
+      files.push(file);
+    }
     ctx.heartbeat({ hour, objectsRead: i + 1, of: manifests.length });
   }
-  return { files, manifestRows, coverage: coverageOf(hour, read) };
+  return { files, manifestRows, erasedRows, coverage: coverageOf(hour, read) };
 }
 
 /** The manifests of the Bronze objects the hour index names for the hour (one LIST, no object read). */

@@ -16,7 +16,8 @@ import { defaultValidationContext, validateEvent } from '../../core/event';
 import { createTrafficModel } from '../../core/generator';
 import { goldHour } from '../../core/gold';
 import { GOLD_CTR_HOURLY, SILVER_EVENTS, SILVER_QUARANTINE } from '../../core/lakeTables';
-import { classifyHour, pruneSessionState, sessionStateToJson, sessionize, toSilverRow, userKey, type SessionCursor, type SessionState } from '../../core/silver';
+import { erasureRule, isErased, type ErasureRule } from '../../core/erasure';
+import { DEFAULT_LATENESS_RULES, clientInputOf, classifyHour, pruneSessionState, sessionStateToJson, sessionize, toSilverRow, userKey, type SessionCursor, type SessionState } from '../../core/silver';
 import { EMAIL_PATTERN, IPV4_PATTERN, IPV6_PATTERN } from '../../core/silverSql';
 import { isEmailAddress, isIpAddress } from '../../core/addresses';
 import { HOUR_MS, MINUTE_MS, hourKey } from '../../core/time';
@@ -182,9 +183,10 @@ async function bronzeFiles(records: readonly BronzeRecord[], name: string, perFi
 const byEventId = (a: { event_id: string }, b: { event_id: string }): number => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
 
 /** The JS path of activities/promote.ts before the SQL one: classifyHour, toSilverRow, sessionize, goldHour. */
-function jsHour(records: readonly BronzeRecord[], hour: string, prior: SessionState) {
+function jsHour(records: readonly BronzeRecord[], hour: string, prior: SessionState, erasure: ErasureRule = new Map()) {
   // Through the Bronze line format, as the JS path read objects.
-  const classified = classifyHour(records.map((record) => parseBronzeLine(formatBronzeLine(record))), hour);
+  const erased = (r: BronzeRecord): boolean => isErased(erasure, userKey(HMAC_KEY, r.event.user_id), r.event.event_time);
+  const classified = classifyHour(records.map((record) => parseBronzeLine(formatBronzeLine(record))), hour, undefined, erased);
   const rows = classified.kept.map((event) => toSilverRow(event, { hmacKey: HMAC_KEY }));
   const { rows: sessioned, endState } = sessionize(rows, prior);
   return { classified, rows: sessioned.map(({ dt: _dt, hr: _hr, ...rest }) => rest).sort(byEventId), gold: goldHour(sessioned, hour).map(({ dt: _dt, hr: _hr, ...rest }) => rest), endState };
@@ -195,11 +197,12 @@ async function sqlHour(
   hour: string,
   prior: SessionState,
   threads?: number,
+  erasure?: ErasureRule,
 ): Promise<{ out: SilverHourOutput; rows: unknown[]; gold: unknown[]; quarantine: Array<{ event_id: string; user_key: string; reason: string }>; silverFile: string; goldFile: string }> {
   const silverFile = path.join(dir, `${hour}-silver-${threads ?? 0}.parquet`);
   const goldFile = path.join(dir, `${hour}-gold-${threads ?? 0}.parquet`);
   const quarantineFile = path.join(dir, `${hour}-quarantine-${threads ?? 0}.parquet`);
-  const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, quarantineFile, threads });
+  const out = await buildSilverHour({ bronzeFiles: files, hour, priorState: prior, hmacKey: HMAC_KEY, silverFile, goldFile, quarantineFile, threads, erasure });
   // Silver's row order within a file is not specified: rows are compared by event_id (unique in Silver).
   const rows = (await readParquetRows(SILVER_EVENTS, silverFile)).sort(byEventId);
   const quarantine = (await readParquetRows(SILVER_QUARANTINE, quarantineFile)).sort(byEventId);
@@ -249,6 +252,33 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
     expect(got.out.checkedInJs).toBeLessThan(got.out.ledger.rows_in / 4);
   });
 
+  it('drops the records the erasure list erases, as the JS definition does: counted `erased`, out of dedup, sessions and Gold', async () => {
+    const hour = HOURS[0] as string;
+    // walker's events up to 40 minutes into the hour (some with a client session, some derived), and
+    // every event of odd-user (suppressed: invalid ones stay rejected, its duplicates go with it).
+    const erasure = erasureRule([
+      { request_id: 'er-20261120044000-0000000a', user_key: userKey(HMAC_KEY, 'walker'), requested_at: H0 + 45 * MINUTE_MS, suppress: false },
+      { request_id: 'er-20261120044000-0000000b', user_key: userKey(HMAC_KEY, 'odd-user'), requested_at: H0, suppress: true },
+    ]);
+    const expected = jsHour(records, hour, new Map(), erasure);
+    const got = await sqlHour(await bronzeFiles(records, 'erased', 211), hour, new Map(), undefined, erasure);
+    expect(got.out.ledger).toEqual(expected.classified.ledger);
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.gold).toEqual(expected.gold);
+    expect(sessionStateToJson(got.out.endState)).toEqual(sessionStateToJson(expected.endState));
+    // Independently of both: every valid record of the two users in the erased range is counted erased.
+    const validOf = (user: string, untilMs: number): number =>
+      records.filter((r) => r.event.user_id === user && hourKey(r.event.event_time) === hour && r.event.event_time <= untilMs && validateEvent(clientInputOf(r.event) ?? {}, { ...DEFAULT_LATENESS_RULES, receivedAtMs: r.received_time }).ok).length;
+    expect(got.out.ledger.erased).toBe(validOf('walker', H0 + 45 * MINUTE_MS) + validOf('odd-user', Number.MAX_SAFE_INTEGER));
+    expect(validOf('walker', H0 + 45 * MINUTE_MS)).toBeGreaterThan(3);
+    const keys = new Set(got.rows.map((r) => (r as { user_key: string }).user_key));
+    expect(keys.has(userKey(HMAC_KEY, 'odd-user'))).toBe(false);
+    // walker's events after the request are a new interaction: kept.
+    expect(got.rows.filter((r) => (r as { user_key: string }).user_key === userKey(HMAC_KEY, 'walker')).length).toBe(
+      records.filter((r) => r.event.user_id === 'walker' && hourKey(r.event.event_time) === hour && r.event.event_time > H0 + 45 * MINUTE_MS).length,
+    );
+  });
+
   it('does not depend on the number of DuckDB threads or how records are split over objects', async () => {
     const hour = HOURS[1] as string;
     const one = await sqlHour(await bronzeFiles(records, 'split-a', 13), hour, new Map(), 1);
@@ -288,7 +318,7 @@ describe('Bronze → Silver in DuckDB equals the JS definition', () => {
 
   it('promotes an hour without Bronze objects to empty Silver and Gold', async () => {
     const got = await sqlHour([], HOURS[0] as string, new Map());
-    expect(got.out.ledger).toEqual({ rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 });
+    expect(got.out.ledger).toEqual({ rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0, erased: 0 });
     expect(got.rows).toEqual([]);
     expect(got.gold).toEqual([]);
   });

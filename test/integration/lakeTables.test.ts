@@ -200,6 +200,8 @@ function expectedParquetColumns(def: TableDef): Array<[string, string, string | 
         return [[column.name, 'INT64', 'INT_64']];
       case 'double':
         return [[column.name, 'DOUBLE', null]];
+      case 'boolean':
+        return [[column.name, 'BOOLEAN', null]];
       case 'map(varchar, varchar)':
         return [
           ['key', 'BYTE_ARRAY', 'UTF8'],

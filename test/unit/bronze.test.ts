@@ -45,16 +45,26 @@ describe('Bronze object keys', () => {
       'bronze/_manifests/events/topic=t_1-x/partition=99999/offsets=00009007199254740991-00009007199254740991.json',
     ],
   ])('%j', (r, key, manifest) => {
-    expect({ key: bronzeObjectKey(r), back: parseBronzeObjectKey(key), manifest: manifestKey(key) }).toEqual({ key, back: { ...r, codec: 'zstd' }, manifest });
+    expect({ key: bronzeObjectKey(r), back: parseBronzeObjectKey(key), manifest: manifestKey(key) }).toEqual({ key, back: { ...r, codec: 'zstd', rewrite: 0 }, manifest });
   });
 
   it('names gzip objects (written before zstd) .ndjson.gz, with the same manifest', () => {
     const r = range(TOPIC, 3, 0, 999);
     const key = 'bronze/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.ndjson.gz';
     expect(bronzeObjectKey(r, 'gzip')).toBe(key);
-    expect(parseBronzeObjectKey(key)).toEqual({ ...r, codec: 'gzip' });
+    expect(parseBronzeObjectKey(key)).toEqual({ ...r, codec: 'gzip', rewrite: 0 });
     expect(manifestKey(key)).toBe(manifestKey(bronzeObjectKey(r)));
     expect(() => parseBronzeObjectKey(key.replace('.gz', '.bz2'))).toThrow('bronze object key: expected');
+  });
+
+  it('names an object an erasure rewrote .r<N>, under the same manifest (one commit point per range)', () => {
+    const r = range(TOPIC, 3, 0, 999);
+    const key = 'bronze/events/topic=clicklake.events/partition=00003/offsets=00000000000000000000-00000000000000000999.r2.ndjson.zst';
+    expect(bronzeObjectKey(r, 'zstd', 2)).toBe(key);
+    expect(parseBronzeObjectKey(key)).toEqual({ ...r, codec: 'zstd', rewrite: 2 });
+    expect(manifestKey(key)).toBe(manifestKey(bronzeObjectKey(r)));
+    expect(() => parseBronzeObjectKey(key.replace('.r2', '.r0'))).toThrow('bronze object key: expected');
+    expect(() => bronzeObjectKey(r, 'zstd', -1)).toThrow('rewrite: must be a whole number');
   });
 
   it('gives the same key for a retry of the same range', () => {
@@ -193,7 +203,7 @@ describe('parseManifest', () => {
     ['a receivedRange min', json({ receivedRange: { max: 5 } }), 'manifest.receivedRange.min: required'],
     ['a reversed receivedRange', json({ receivedRange: { min: 5, max: 4 } }), 'manifest.receivedRange.max: 4 is before min 5'],
     ['a reversed range', json({ firstOffset: 110 }), 'manifest.lastOffset: 109 is before firstOffset 110'],
-    ['a key of another range', json({ lastOffset: 108 }), 'manifest.objectKey: does not match topic, partition and offsets'],
+    ['a key of another range', json({ lastOffset: 108 }), 'manifest.objectKey: does not match topic, partition, offsets and rewrite'],
     ['more rows than offsets', json({ rowCount: 11 }), 'manifest.rowCount: 11 is more than the 10 offsets of the range'],
     ['a histogram of other rows', json({ rowCount: 6 }), 'manifest.hourHistogram: counts add up to 5, rowCount is 6'],
     ['receivedRange without rows', json({ receivedRange: null }), 'manifest.receivedRange: must be null exactly when rowCount is 0'],

@@ -32,6 +32,7 @@ describe('lake tables (CONTRACT §3)', () => {
       ['gold.title_plays_daily', 'dt', 'gold/title_plays_daily/'],
       ['audit.hour_runs', 'dt,hr', 'audit/hour_runs/'],
       ['audit.restatements', '', 'audit/restatements/'],
+      ['audit.erasures', '', 'audit/erasures/'],
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { ClicklakeError, LedgerImbalanceError } from '../../core/errors';
 import { EMPTY_LEDGER, checkLedger, goldHourLedger, sumLedgers, type Ledger } from '../../core/ledger';
 
-const ledger = (rows_in: number, rows_out: number, duplicates: number, rejected: number, late: number): Ledger => ({ rows_in, rows_out, duplicates, rejected, late });
+const ledger = (rows_in: number, rows_out: number, duplicates: number, rejected: number, late: number, erased = 0): Ledger => ({ rows_in, rows_out, duplicates, rejected, late, erased });
 
 describe('checkLedger', () => {
   it.each<[Ledger]>([[EMPTY_LEDGER], [ledger(10, 10, 0, 0, 0)], [ledger(10, 4, 3, 2, 1)], [ledger(3, 0, 1, 1, 1)]])('accepts %j', (l) => {
@@ -9,8 +9,8 @@ describe('checkLedger', () => {
   });
 
   it.each<[Ledger, string]>([
-    [ledger(10, 4, 3, 2, 0), 'ledger: rows_in 10 != rows_out + duplicates + rejected + late = 9 (rows_in=10, rows_out=4, duplicates=3, rejected=2, late=0)'],
-    [ledger(0, 1, 0, 0, 0), 'ledger: rows_in 0 != rows_out + duplicates + rejected + late = 1'],
+    [ledger(10, 4, 3, 2, 0), 'ledger: rows_in 10 != rows_out + duplicates + rejected + late + erased = 9 (rows_in=10, rows_out=4, duplicates=3, rejected=2, late=0, erased=0)'],
+    [ledger(0, 1, 0, 0, 0), 'ledger: rows_in 0 != rows_out + duplicates + rejected + late + erased = 1'],
     [ledger(1, 2, -1, 0, 0), 'ledger: duplicates must be a whole number ≥ 0'],
     [ledger(1.5, 1.5, 0, 0, 0), 'ledger: rows_in must be a whole number ≥ 0'],
     [ledger(Number.NaN, 0, 0, 0, 0), 'ledger: rows_in must be a whole number ≥ 0'],
@@ -51,7 +51,7 @@ describe('goldHourLedger', () => {
     [120, 121, false], // an ad event counted twice
   ])('Silver ad events %d, Gold counted %d: balances %p', (silverAdEvents, goldCounted, balances) => {
     const ledger = goldHourLedger({ silverAdEvents, goldCounted });
-    expect(ledger).toEqual({ rows_in: silverAdEvents, rows_out: goldCounted, duplicates: 0, rejected: 0, late: 0 });
+    expect(ledger).toEqual({ rows_in: silverAdEvents, rows_out: goldCounted, duplicates: 0, rejected: 0, late: 0, erased: 0 });
     if (balances) expect(checkLedger(ledger)).toEqual(ledger);
     else expect(() => checkLedger(ledger)).toThrow(LedgerImbalanceError);
   });

@@ -149,6 +149,7 @@ describe('promotion of generated traffic', () => {
       duplicates: truth.stats.duplicates,
       rejected: lake.corrupted,
       late: truth.stats.quarantined,
+      erased: 0,
     });
   });
 

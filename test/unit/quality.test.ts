@@ -4,7 +4,7 @@ const clean: QualityFigures = { reject_rate: 0.01, duplicate_rate: 0.02, volume_
 
 describe('qualityFigures', () => {
   it('derives each rate from the ledger and the null counts, the volume from the baseline', () => {
-    const ledger = { rows_in: 200, rows_out: 150, duplicates: 20, rejected: 25, late: 5 };
+    const ledger = { rows_in: 200, rows_out: 150, duplicates: 20, rejected: 25, late: 5, erased: 0 };
     const nulls = { adEvents: 80, adWithoutCampaign: 4, kept: 150, withoutDeviceType: 15, withoutCountry: 30 };
     expect(qualityFigures(ledger, nulls, 100)).toEqual({
       reject_rate: 0.125,
@@ -17,7 +17,7 @@ describe('qualityFigures', () => {
   });
 
   it('reads an empty hour as all zeros and no baseline as no volume figure', () => {
-    const empty = { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 };
+    const empty = { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0, erased: 0 };
     const none = { adEvents: 0, adWithoutCampaign: 0, kept: 0, withoutDeviceType: 0, withoutCountry: 0 };
     expect(qualityFigures(empty, none, null)).toEqual({ reject_rate: 0, duplicate_rate: 0, volume_ratio: null, null_rate_campaign: 0, null_rate_device_type: 0, null_rate_country: 0 });
     expect(qualityFigures(empty, none, 0).volume_ratio).toBeNull();

@@ -112,7 +112,7 @@ describe('classifyHour', () => {
   const EXPECTED: HourClassification = {
     hour: '2026-11-22T05',
     kept: [e1, e3, e8],
-    ledger: { rows_in: 11, rows_out: 3, duplicates: 2, rejected: 4, late: 2 },
+    ledger: { rows_in: 11, rows_out: 3, duplicates: 2, rejected: 4, late: 2, erased: 0 },
     rejections: [
       { topic: 'clicklake.events', partition: 1, offset: 6, errors: ['country: must be an ISO 3166-1 alpha-2 code (two letters)'] },
       { topic: 'clicklake.events', partition: 2, offset: 2, errors: [`event_time: in the future (${29 * MIN} ms after receipt, at most 900000 ms allowed)`] },
@@ -137,15 +137,15 @@ describe('classifyHour', () => {
   });
 
   it.each<[string, Partial<HourClassification>]>([
-    ['2026-11-22T06', { hour: '2026-11-22T06', kept: [e4], ledger: { rows_in: 1, rows_out: 1, duplicates: 0, rejected: 0, late: 0 }, rejections: [], quarantined: [] }],
-    ['2026-11-22T04', { hour: '2026-11-22T04', kept: [], ledger: { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0 }, rejections: [], quarantined: [] }],
+    ['2026-11-22T06', { hour: '2026-11-22T06', kept: [e4], ledger: { rows_in: 1, rows_out: 1, duplicates: 0, rejected: 0, late: 0, erased: 0 }, rejections: [], quarantined: [] }],
+    ['2026-11-22T04', { hour: '2026-11-22T04', kept: [], ledger: { rows_in: 0, rows_out: 0, duplicates: 0, rejected: 0, late: 0, erased: 0 }, rejections: [], quarantined: [] }],
   ])('ignores records of other hours: %s', (hour, expected) => {
     expect(classifyHour(RECORDS, hour)).toEqual(expected);
   });
 
   it('applies the lateness rules it is given', () => {
     const strict = classifyHour([bronzeRecord(e1, 0, 10), bronzeRecord(e8, 0, 14)], '2026-11-22T05', { allowedLatenessMs: DAY_MS, maxFutureMs: 0 });
-    expect(strict.ledger).toEqual({ rows_in: 2, rows_out: 1, duplicates: 0, rejected: 0, late: 1 });
+    expect(strict.ledger).toEqual({ rows_in: 2, rows_out: 1, duplicates: 0, rejected: 0, late: 1, erased: 0 });
   });
 
   it('rejects a record whose extra_json is broken', () => {

@@ -81,7 +81,7 @@ export interface StandInLake {
 export function standInLake(hooks: LakeHooks = {}): StandInLake {
   const published = new Map<string, Set<string>>();
   const calls: LakeCalls = { buildHour: [], publishHour: [], recordFailedRun: [], checkCtrDrift: [], promoteDay: [] };
-  const ledger = { rows_in: ROWS_PER_HOUR, rows_out: ROWS_PER_HOUR, duplicates: 0, rejected: 0, late: 0 };
+  const ledger = { rows_in: ROWS_PER_HOUR, rows_out: ROWS_PER_HOUR, duplicates: 0, rejected: 0, late: 0, erased: 0 };
 
   const promote = {
     async buildHour(input) {

@@ -6,6 +6,7 @@ import { backfillCommand } from './backfill';
 import type { CliCommand } from './command';
 import { compactCommand } from './compact';
 import { ctrCommand } from './ctr';
+import { deleteUserCommand } from './deleteUser';
 import { demoCommand } from './demo';
 import { generateCommand } from './generate';
 import { helpCommand } from './help';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CliCommand[] = [
   backfillCommand,
   compactCommand,
   rollbackCommand,
+  deleteUserCommand,
   ctrCommand,
   queryCommand,
   verifyCommand,
