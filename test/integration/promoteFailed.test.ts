@@ -84,7 +84,7 @@ describe('a promotion whose invariant breaks', () => {
     // Repaired (the object written again whole): the same hour promotes, and its latest run is published.
     await write(s3, config.s3.bucket, records);
     const result = await runPromoteHour(config, hour);
-    expect(result.silver).toEqual({ rows_in: 3, rows_out: 3, duplicates: 0, rejected: 0, late: 0 });
+    expect(result.silver).toEqual({ rows_in: 3, rows_out: 3, duplicates: 0, rejected: 0, late: 0, erased: 0 });
     expect(await auditRows()).toEqual([
       { status: 'failed', error: expectedReason, rows_in: 0, rows_out: 0 },
       { status: 'published', error: null, rows_in: 3, rows_out: 3 },

@@ -40,7 +40,7 @@ describe('the quality gate of a promotion', () => {
     expect(message.endsWith('(promote --accept-quality publishes it anyway)')).toBe(true);
 
     const accepted = await runPromoteHour(config, hour, { acceptQuality: true });
-    expect(accepted.silver).toEqual({ rows_in: 10, rows_out: 7, duplicates: 0, rejected: 3, late: 0 });
+    expect(accepted.silver).toEqual({ rows_in: 10, rows_out: 7, duplicates: 0, rejected: 3, late: 0, erased: 0 });
     const { volume_ratio: _volume, ...figures } = accepted.quality?.figures ?? { volume_ratio: null };
     expect(figures).toEqual({ reject_rate: 0.3, duplicate_rate: 0, null_rate_campaign: 0.3, null_rate_device_type: 0, null_rate_country: 0 });
     expect([accepted.quality?.level, accepted.quality?.reasons[0]]).toEqual(['accepted', blockReason]);

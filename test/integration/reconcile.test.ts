@@ -91,7 +91,7 @@ describe('reconciling late events', () => {
     const { result } = await runReconcile(config, { from: hour, to: hour }, Date.now(), () => {});
     const reconcileMs = Date.now() - started;
     expect(result.failed).toEqual([]);
-    expect(result.restated.map((h) => [h.hour, h.ledger])).toEqual([[hour, { rows_in: 14, rows_out: 13, duplicates: 0, rejected: 0, late: 1 }]]);
+    expect(result.restated.map((h) => [h.hour, h.ledger])).toEqual([[hour, { rows_in: 14, rows_out: 13, duplicates: 0, rejected: 0, late: 1, erased: 0 }]]);
     expect(result.days).toEqual([dt]);
     const second = result.restated[0]?.version as string;
 

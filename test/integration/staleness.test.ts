@@ -44,7 +44,7 @@ describe('staleness of a published hour', () => {
     const eightDays = 8 * 24 * 3_600_000;
     await write([{ ...tooLate, received_time: tooLate.received_time + eightDays, kafka_timestamp_ms: tooLate.received_time + eightDays, event: { ...tooLate.event, received_time: tooLate.received_time + eightDays } }]);
     const third = await runPromoteHour(config, hour);
-    expect(third.silver).toEqual({ rows_in: 10, rows_out: 9, duplicates: 0, rejected: 0, late: 1 });
+    expect(third.silver).toEqual({ rows_in: 10, rows_out: 9, duplicates: 0, rejected: 0, late: 1, erased: 0 });
     const { dt, hr } = { dt: hour.slice(0, 10), hr: hour.slice(11, 13) };
     const quarantined = await lake.presto.queryObjects(`SELECT event_id, reason, user_key FROM lake.silver.quarantine WHERE dt = '${dt}' AND hr = '${hr}'`);
     expect(quarantined.map((row) => [row.event_id, row.reason])).toEqual([[tooLate.event.event_id, 'late: received more than 168 h after event_time']]);

@@ -20,7 +20,7 @@ jest.setTimeout(90_000);
 
 const server = workflowTestServer();
 const nextDay = freshDays();
-const LEDGER = { rows_in: ROWS_PER_HOUR, rows_out: ROWS_PER_HOUR, duplicates: 0, rejected: 0, late: 0 };
+const LEDGER = { rows_in: ROWS_PER_HOUR, rows_out: ROWS_PER_HOUR, duplicates: 0, rejected: 0, late: 0, erased: 0 };
 
 /** A stand-in lake whose STALE hours are `stale` (those of the asked window), with the real awaitLakeWorkflow. */
 function reconcileLake(stale: readonly string[], hooks: LakeHooks = {}) {
