@@ -15,7 +15,7 @@ import { Context } from '@temporalio/activity';
 import { hourIndexKey, manifestHours, manifestKey, parseManifest, type BronzeManifest } from '../core/bronze';
 import { compactionFigures, mergedManifest, planBronzeCompaction, rangeOfManifestKey, versionsToDelete, type CompactionInput, type MergeGroup, type RetentionPolicy } from '../core/compaction';
 import { InvariantViolationError } from '../core/errors';
-import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionPrefix, SILVER_EVENTS, type PartitionValues, type TableDef } from '../core/lakeTables';
+import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, partitionPrefix, SILVER_EVENTS, SILVER_QUARANTINE, type PartitionValues, type TableDef } from '../core/lakeTables';
 import { coverageAfterCompaction, type CoverageReplacement } from '../core/staleness';
 import { compareText } from '../core/text';
 import { parseDay } from '../core/time';
@@ -220,10 +220,10 @@ export async function deletePartitionVersion(lake: Lake, def: TableDef, values: 
   return keys.length;
 }
 
-/** Every versioned partition of a day: Silver and ctr_hourly per hour, the three daily Gold tables. */
+/** Every versioned partition of a day: Silver events and quarantine and ctr_hourly per hour, the three daily Gold tables. */
 function dayPartitions(dt: string): Array<{ def: TableDef; values: PartitionValues }> {
   parseDay(dt);
-  const hourly = HOURS.flatMap((hr) => [SILVER_EVENTS, GOLD_CTR_HOURLY].map((def) => ({ def: def as TableDef, values: { dt, hr } })));
+  const hourly = HOURS.flatMap((hr) => [SILVER_EVENTS, SILVER_QUARANTINE, GOLD_CTR_HOURLY].map((def) => ({ def: def as TableDef, values: { dt, hr } })));
   const daily = [GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY].map((def) => ({ def: def as TableDef, values: { dt } }));
   return [...hourly, ...daily];
 }

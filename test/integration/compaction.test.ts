@@ -24,7 +24,7 @@ import { zonePrefix } from '../../core/lake';
 import { parseBronzeLine, parseManifest, type BronzeRecord } from '../../core/bronze';
 import { planBronzeCompaction } from '../../core/compaction';
 import { BadInputError } from '../../core/errors';
-import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, type TableDef } from '../../core/lakeTables';
+import { GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY, SILVER_EVENTS, SILVER_QUARANTINE, type TableDef } from '../../core/lakeTables';
 import { HOUR_MS, MINUTE_MS, dayOf, hourKey } from '../../core/time';
 import type { EventRecord } from '../../schemas/eventRecord';
 import { runPromoteDay, runPromoteHour } from '../../workers/lakeCommands';
@@ -163,7 +163,7 @@ describe('compaction of a closed day', () => {
     expect(day.tables[0]?.restated).toBeGreaterThan(0);
     expect(recorded).toEqual(day.tables.filter((t) => t.restated > 0).map((t) => ({ table_name: t.table.slice(5), n: t.restated })));
     await rollbackDay(lake, dt, daily.published as string, Date.now());
-    const partitions = [...hours.flatMap((h) => [SILVER_EVENTS, GOLD_CTR_HOURLY].map((def) => ({ def: def as TableDef, values: { dt, hr: h.slice(11) } }))), ...[GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY].map((def) => ({ def: def as TableDef, values: { dt } }))];
+    const partitions = [...hours.flatMap((h) => [SILVER_EVENTS, SILVER_QUARANTINE, GOLD_CTR_HOURLY].map((def) => ({ def: def as TableDef, values: { dt, hr: h.slice(11) } }))), ...[GOLD_CAMPAIGN_DAILY, GOLD_DAU_DAILY, GOLD_TITLE_PLAYS_DAILY].map((def) => ({ def: def as TableDef, values: { dt } }))];
     const kept = await Promise.all(partitions.map(({ def, values }) => partitionVersions(lake, def, values)));
     const retained = await compact({ dt, retention: { keepNewest: 0, keepDays: 0 } });
     // Everything but the published version of each partition (h0: v1 now, so v2 goes).
