@@ -163,6 +163,7 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
  */
 async function loadUsers(connection: DuckDBConnection, input: SilverHourInput): Promise<void> {
   await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
+  if ((input.erasure?.size ?? 0) === 0) return;
   await connection.run('CREATE TEMP TABLE erased_users (user_key VARCHAR, until_ms BIGINT)');
   const appender = await connection.createAppender('erased_users');
   try {
@@ -296,7 +297,7 @@ export async function buildSilverHour(input: SilverHourInput): Promise<SilverHou
     await loadBronze(connection, input.bronzeFiles, startMs, rules);
     const { rejections, checked } = await checkInJs(connection, hour, rules);
     await loadUsers(connection, input);
-    const kept = keptRelationSql(rules);
+    const kept = keptRelationSql(rules, (input.erasure?.size ?? 0) > 0);
     for (const statement of kept.statements) await connection.run(statement);
     await writeSilver(connection, kept, input);
     await writeGold(connection, input.silverFile, input.goldFile);

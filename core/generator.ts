@@ -40,8 +40,8 @@ export interface TrafficOptions {
   /** Zipf exponent of user activity (default 0.6): some heavy users, most light. */
   readonly userSkew?: number;
   /**
-   * Prefix of campaign and title ids (and so of ad ids): 1-24 of a-z 0-9 -. A run with a scope of its
-   * own owns its rows of ctr_hourly, campaign_daily and title_plays_daily in any partition, so Gold
+   * Prefix of campaign, title and user ids (and so of ad ids): 1-24 of a-z 0-9 -. A run with a scope of its
+   * own owns its users (erasing one touches no other run) and its rows of ctr_hourly, campaign_daily and title_plays_daily in any partition, so Gold
    * can be checked against its truth even where other traffic landed (see verifyGold). Default none.
    */
   readonly idScope?: string;
@@ -225,9 +225,10 @@ function randomIp(rng: Rng): string {
   return `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
 }
 
-function createProfile(seed: number, index: number): UserProfile {
+function createProfile(seed: number, index: number, scope: string): UserProfile {
   const rng = createRng(mix(seed, index));
-  const id = `u${pad(index, 7)}`;
+  // Scoped like campaigns and titles: a run's users are its own, so erasing one (delete-user) touches no other run.
+  const id = `${scope}u${pad(index, 7)}`;
   const deviceTypes = new Set<DeviceType>();
   const deviceCount = rng.int(1, 3);
   while (deviceTypes.size < deviceCount) deviceTypes.add(weighted(rng, [['web', 4], ['ios', 3], ['android', 3], ['tv', 1], ['stb', 1], ['other', 0.2]]));
@@ -308,7 +309,7 @@ function createIdentities(world: TrafficWorld) {
     profileOf(index: number): UserProfile {
       let profile = profiles.get(index);
       if (profile === undefined) {
-        profile = createProfile(seed, index);
+        profile = createProfile(seed, index, world.settings.scope);
         profiles.set(index, profile);
       }
       return profile;

@@ -250,11 +250,15 @@ export interface KeptRelation {
   readonly where: string;
 }
 
-export function keptRelationSql(rules: LatenessRules): KeptRelation {
+/**
+ * `erasures`: whether the erasure list names anyone; without, the relation has no `erased_rows` join
+ * and costs what it did before erasure existed (the list is empty almost always).
+ */
+export function keptRelationSql(rules: LatenessRules, erasures = true): KeptRelation {
   const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
-  const judged = 'bronze b LEFT JOIN verdicts v ON v.rn = b.rn LEFT JOIN erased_rows er ON er.rn = b.rn';
+  const judged = `bronze b LEFT JOIN verdicts v ON v.rn = b.rn${erasures ? ' LEFT JOIN erased_rows er ON er.rn = b.rn' : ''}`;
   const isValid = '(b.fast OR v.rn IS NOT NULL)';
-  const counted = `${isValid} AND er.rn IS NULL`;
+  const counted = erasures ? `${isValid} AND er.rn IS NULL` : isValid;
   return {
     statements: [
       `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${counted} GROUP BY b.event_id HAVING count(*) > 1`,

@@ -136,6 +136,7 @@ export function formatDemo(report: DemoReport, secretsFile: string): string {
       (report.quietDay ? '' : ` (${report.day} holds other traffic: rows of this run's id scope ${report.traffic.idScope ?? ''}; dau_daily not compared)`),
     ...Object.entries(report.verify.tables).map(([table, n]) => `  ${table.padEnd(18)} ${n.found} rows (expected ${n.expected})`),
     `  try: npx clicklake query "SELECT * FROM lake.gold.ctr_hourly WHERE dt = '${report.day}' ORDER BY impressions DESC LIMIT 10"`,
+    ...(t.idScope === undefined ? [] : [`  erase this traffic's busiest user: npx clicklake delete-user --user-id ${t.idScope}u0000000 --wait   (docs/governance.md)`]),
     '',
     'Busiest campaigns of this traffic:',
     ...report.topCampaigns.map(
