@@ -13,7 +13,8 @@ import type { Type } from 'avsc';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '../core/config';
 import { deadLetterMessage, type DeadLetter } from '../core/deadLetter';
-import { messageKey, partitionFor, type HotKeyPolicy } from '../core/partitioning';
+import type { WireEvent } from '../core/eventWire';
+import { messageKey, murmur2, toPositive, type HotKeyPolicy } from '../core/partitioning';
 import { HEADER_BYTES, MAGIC_BYTE } from '../core/wireFormat';
 import type { EventRecord } from '../schemas/eventRecord';
 
@@ -31,7 +32,7 @@ export interface EventSinkOptions {
   readonly onBackgroundError?: (what: string, err: unknown) => void;
 }
 
-interface OutgoingMessage {
+export interface OutgoingMessage {
   readonly topic: string;
   readonly partition: number;
   readonly key: Buffer | undefined;
@@ -98,24 +99,43 @@ export class EventSink {
     }
   }
 
-  private partitionOf(topic: string, key: string | null): number {
+  /** The registry id of the event schema, which framed values carry. */
+  get schemaId(): number {
+    return this.options.schemaId;
+  }
+
+  /** Kafka's default partitioner (core/partitioning partitionFor) on the key's UTF-8 bytes, encoded once. */
+  private partitionOf(topic: string, key: Buffer | undefined): number {
     const count = this.options.partitions[topic] as number;
     // Keyless dead letters (no event_id) spread by nothing in particular: partition 0 is as good as any.
-    return key === null ? 0 : partitionFor(key, count);
+    return key === undefined ? 0 : toPositive(murmur2(key)) % count;
   }
 
   encode(event: EventRecord): OutgoingMessage {
-    const key = messageKey(event, this.options.hotKeys);
-    return { topic: this.options.eventsTopic, partition: this.partitionOf(this.options.eventsTopic, key), key: Buffer.from(key), value: this.frameEvent(event) };
+    const key = Buffer.from(messageKey(event, this.options.hotKeys));
+    return { topic: this.options.eventsTopic, partition: this.partitionOf(this.options.eventsTopic, key), key, value: this.frameEvent(event) };
   }
 
-  private encodeDeadLetter(letter: DeadLetter): OutgoingMessage {
+  /** An event core/eventWire already framed: keyed by its user_id bytes in the body (salted for a hot user). */
+  encodeWire(body: Buffer, event: WireEvent): OutgoingMessage {
+    const key =
+      this.options.hotKeys === undefined
+        ? body.subarray(event.keyStart, event.keyEnd)
+        : Buffer.from(
+            messageKey({ user_id: body.toString('utf8', event.keyStart, event.keyEnd), event_id: body.toString('utf8', event.idStart, event.idEnd) }, this.options.hotKeys),
+          );
+    const value = Buffer.isBuffer(event.value) ? event.value : Buffer.from(event.value.buffer, event.value.byteOffset, event.value.byteLength);
+    return { topic: this.options.eventsTopic, partition: this.partitionOf(this.options.eventsTopic, key), key, value };
+  }
+
+  encodeDeadLetter(letter: DeadLetter): OutgoingMessage {
     const m = deadLetterMessage(letter);
     const topic = this.options.deadLetterTopic;
+    const key = m.key === null ? undefined : Buffer.from(m.key);
     return {
       topic,
-      partition: this.partitionOf(topic, m.key),
-      key: m.key === null ? undefined : Buffer.from(m.key),
+      partition: this.partitionOf(topic, key),
+      key,
       value: Buffer.from(m.value),
       headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
     };
@@ -123,7 +143,11 @@ export class EventSink {
 
   /** Resolves when Kafka has acknowledged every message of this call (acks=all). */
   publish(events: readonly EventRecord[], deadLetters: readonly DeadLetter[]): Promise<void> {
-    const messages = [...events.map((e) => this.encode(e)), ...deadLetters.map((d) => this.encodeDeadLetter(d))];
+    return this.publishMessages([...events.map((e) => this.encode(e)), ...deadLetters.map((d) => this.encodeDeadLetter(d))]);
+  }
+
+  /** Messages from encode, encodeWire and encodeDeadLetter; resolves when Kafka has acknowledged them all (acks=all). */
+  publishMessages(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ messages, resolve, reject });

@@ -252,7 +252,11 @@ function applyTimeRules(eventTime: number, ctx: ValidationContext, fields: Field
     fields.fail('event_time', `in the future (${ahead} ms after receipt, at most ${ctx.maxFutureMs} ms allowed)`);
     return null;
   }
-  const age = -ahead;
+  return lateQuarantineReason(-ahead, ctx);
+}
+
+/** The quarantine reason of an event `age` ms old on arrival, or null when it is within the allowed lateness. */
+export function lateQuarantineReason(age: number, ctx: ValidationContext): string | null {
   if (age > ctx.allowedLatenessMs) {
     return `event_time: older than the allowed lateness (${age} ms before receipt, at most ${ctx.allowedLatenessMs} ms allowed)`;
   }
@@ -353,13 +357,17 @@ export function validateBatch(body: unknown, ctx: ValidationContext, maxEvents: 
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];
   events.forEach((input: unknown, index) => {
-    const result = validateEvent(input, ctx);
-    if (result.ok) {
-      accepted.push({ index, event: result.event, quarantined: result.quarantined });
-      return;
-    }
-    const eventId = isJsonObject(input) && Object.hasOwn(input, 'event_id') && typeof input.event_id === 'string' ? input.event_id : undefined;
-    rejected.push(eventId === undefined ? { index, errors: result.errors } : { index, event_id: eventId, errors: result.errors });
+    const judged = judgeBatchEvent(input, index, ctx);
+    if ('event' in judged) accepted.push(judged);
+    else rejected.push(judged);
   });
   return { ok: true, accepted, rejected };
+}
+
+/** One element of a batch's `events`, validated: accepted, or rejected with its event_id when it sent one as a string. */
+export function judgeBatchEvent(input: unknown, index: number, ctx: ValidationContext): AcceptedEvent | RejectedEvent {
+  const result = validateEvent(input, ctx);
+  if (result.ok) return { index, event: result.event, quarantined: result.quarantined };
+  const eventId = isJsonObject(input) && Object.hasOwn(input, 'event_id') && typeof input.event_id === 'string' ? input.event_id : undefined;
+  return eventId === undefined ? { index, errors: result.errors } : { index, event_id: eventId, errors: result.errors };
 }

@@ -11,13 +11,22 @@ import type { AddressInfo } from 'node:net';
 import { takeTokens, InFlightBudget, type TokenBucketState } from '../core/admission';
 import { requireSecrets, type ClicklakeConfig } from '../core/config';
 import type { CollectorDeadLetter } from '../core/deadLetter';
-import { defaultValidationContext, MAX_BODY_BYTES, validateBatch, type RejectedEvent } from '../core/event';
+import {
+  defaultValidationContext,
+  judgeBatchEvent,
+  MAX_BODY_BYTES,
+  MAX_EVENTS_PER_BATCH,
+  validateBatch,
+  type RejectedEvent,
+  type ValidationContext,
+} from '../core/event';
+import { encodeEventBatch } from '../core/eventWire';
 import { errorMessage, HttpError } from '../core/errors';
 import { createRedis } from '../activities/clients';
 import { readRealtimeCtr } from '../activities/ctr';
 import { readDrift } from '../activities/drift';
 import { Gauge } from 'prom-client';
-import { createProducer, EventSink, partitionCounts } from '../activities/eventSink';
+import { createProducer, EventSink, partitionCounts, type OutgoingMessage } from '../activities/eventSink';
 import { DEFAULT_REALTIME_MINUTES, MAX_REALTIME_MINUTES } from '../core/ctr';
 import { ensureSchema, SchemaRegistryClient, valueSubject } from '../activities/schemaRegistry';
 import { eventAvroType, eventSchemaText } from '../schemas/event';
@@ -28,7 +37,7 @@ import { redisErrorReporter } from './redisErrors';
 
 export interface CollectorDeps {
   readonly config: ClicklakeConfig;
-  readonly sink: Pick<EventSink, 'publish'>;
+  readonly sink: Pick<EventSink, 'publishMessages' | 'encode' | 'encodeWire' | 'encodeDeadLetter' | 'schemaId'>;
   readonly metrics: CollectorMetrics;
   readonly now: () => number;
   /** Whether the last produce call to Kafka succeeded, for /healthz. */
@@ -77,20 +86,89 @@ function authenticate(req: http.IncomingMessage, keyDigests: readonly Buffer[]):
   return key.toString('hex').slice(0, 12);
 }
 
-/** The request body as JSON, or a 400/411/413/415 naming what is wrong. */
-async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  let raw: Buffer;
+/** The request body's bytes, or a 400/411/413/415 naming what is wrong. */
+async function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
   try {
-    raw = await readBody(req, checkBodyHeaders(req, MAX_BODY_BYTES), MAX_BODY_BYTES);
+    return await readBody(req, checkBodyHeaders(req, MAX_BODY_BYTES), MAX_BODY_BYTES);
   } catch (err) {
     if (err instanceof BodyError) throw new HttpError(err.status, { error: err.error, detail: err.detail });
     throw err;
   }
+}
+
+/** The body as JSON, or a 400. */
+function parseJsonBody(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (err) {
     throw new HttpError(400, { error: 'bad_request', detail: `body: not valid JSON (${errorMessage(err)})` });
   }
+}
+
+/** A request's events judged and encoded: the Kafka messages (accepted events, then dead letters) and the answer's counts. */
+interface JudgedBatch {
+  readonly messages: OutgoingMessage[];
+  readonly total: number;
+  readonly accepted: number;
+  readonly quarantined: number;
+  readonly rejected: RejectedEvent[];
+}
+
+/**
+ * Validates and encodes the body's events. Plain events go through core/eventWire straight from the
+ * bytes; the events it leaves (and bodies it declines) take JSON.parse, validateEvent and avsc, as
+ * every event did before, so answers and messages are the same either way.
+ */
+function judgeBody(state: CollectorState, raw: Buffer, keyId: string, ctx: ValidationContext): JudgedBatch {
+  const { sink } = state.deps;
+  const wire = encodeEventBatch(raw, ctx, sink.schemaId, MAX_EVENTS_PER_BATCH, Buffer.allocUnsafe);
+  if (!wire.ok) {
+    const body = parseJsonBody(raw);
+    const batch = validateBatch(body, ctx);
+    if (!batch.ok) throw new HttpError(batch.status, { error: batch.status === 413 ? 'payload_too_large' : 'bad_request', detail: batch.error });
+    const inputs = (body as { events: unknown[] }).events;
+    return {
+      messages: [
+        ...batch.accepted.map((a) => sink.encode(a.event)),
+        ...batch.rejected.map((r) => sink.encodeDeadLetter(deadLetterOf(r, inputs[r.index], keyId, ctx.receivedAtMs))),
+      ],
+      total: batch.accepted.length + batch.rejected.length,
+      accepted: batch.accepted.length,
+      quarantined: batch.accepted.filter((a) => a.quarantined).length,
+      rejected: batch.rejected,
+    };
+  }
+  const messages: OutgoingMessage[] = [];
+  const rejected: RejectedEvent[] = [];
+  const rejectedInputs: unknown[] = [];
+  let quarantined = 0;
+  let fast = 0;
+  let odd = 0;
+  // Accepted events in the order of the request, whichever path encoded them.
+  while (fast < wire.events.length || odd < wire.odd.length) {
+    const f = wire.events[fast];
+    const o = wire.odd[odd];
+    if (f !== undefined && (o === undefined || f.index < o.index)) {
+      messages.push(sink.encodeWire(raw, f));
+      if (f.quarantined) quarantined++;
+      fast++;
+      continue;
+    }
+    if (o === undefined) break;
+    const input: unknown = JSON.parse(raw.toString('utf8', o.start, o.end));
+    const judged = judgeBatchEvent(input, o.index, ctx);
+    if ('event' in judged) {
+      messages.push(sink.encode(judged.event));
+      if (judged.quarantined) quarantined++;
+    } else {
+      rejected.push(judged);
+      rejectedInputs.push(input);
+    }
+    odd++;
+  }
+  const accepted = messages.length;
+  rejected.forEach((r, i) => messages.push(sink.encodeDeadLetter(deadLetterOf(r, rejectedInputs[i], keyId, ctx.receivedAtMs))));
+  return { messages, total: wire.count, accepted, quarantined, rejected };
 }
 
 /** Takes `total` events from the key's token bucket (429) and from the in-flight budget (503). */
@@ -114,8 +192,8 @@ function admit(state: CollectorState, keyId: string, total: number, receivedAt: 
   state.deps.metrics.inFlight.set(state.budget.inFlight);
 }
 
-function deadLettersOf(rejected: readonly RejectedEvent[], body: unknown, keyId: string, receivedAt: number): CollectorDeadLetter[] {
-  return rejected.map((r) => ({
+function deadLetterOf(r: RejectedEvent, input: unknown, keyId: string, receivedAt: number): CollectorDeadLetter {
+  return {
     source: 'collector',
     reason: 'invalid_event',
     errors: r.errors,
@@ -123,8 +201,8 @@ function deadLettersOf(rejected: readonly RejectedEvent[], body: unknown, keyId:
     event_id: r.event_id ?? null,
     received_time: receivedAt,
     api_key_id: keyId,
-    event: (body as { events: unknown[] }).events[r.index],
-  }));
+    event: input,
+  };
 }
 
 /**
@@ -170,24 +248,18 @@ async function publishWithin(state: CollectorState, publishing: Promise<void>, t
 /** POST /v1/events: authenticate, read, validate, admit, publish, answer (CONTRACT §2). */
 async function postEvents(state: CollectorState, req: http.IncomingMessage): Promise<RouteAnswer> {
   const keyId = authenticate(req, state.keyDigests);
-  const body = await readJsonBody(req);
+  const raw = await readRequestBody(req);
   const receivedAt = state.deps.now();
-  const batch = validateBatch(body, defaultValidationContext(receivedAt));
-  if (!batch.ok) throw new HttpError(batch.status, { error: batch.status === 413 ? 'payload_too_large' : 'bad_request', detail: batch.error });
-  const total = batch.accepted.length + batch.rejected.length;
-  admit(state, keyId, total, receivedAt);
-  const publishing = state.deps.sink.publish(
-    batch.accepted.map((a) => a.event),
-    deadLettersOf(batch.rejected, body, keyId, receivedAt),
-  );
-  await publishWithin(state, publishing, total);
+  const batch = judgeBody(state, raw, keyId, defaultValidationContext(receivedAt));
+  admit(state, keyId, batch.total, receivedAt);
+  await publishWithin(state, state.deps.sink.publishMessages(batch.messages), batch.total);
 
   const { metrics } = state.deps;
-  const quarantined = batch.accepted.filter((a) => a.quarantined).length;
-  metrics.events.inc({ outcome: 'accepted' }, batch.accepted.length - quarantined);
+  const { accepted, quarantined, rejected } = batch;
+  metrics.events.inc({ outcome: 'accepted' }, accepted - quarantined);
   metrics.events.inc({ outcome: 'quarantined' }, quarantined);
-  metrics.events.inc({ outcome: 'rejected' }, batch.rejected.length);
-  return { status: 200, body: { accepted: batch.accepted.length, rejected: batch.rejected, quarantined } };
+  metrics.events.inc({ outcome: 'rejected' }, rejected.length);
+  return { status: 200, body: { accepted, rejected, quarantined } };
 }
 
 /** GET /v1/ctr/realtime?campaign_id=&minutes= (CONTRACT §2). */
