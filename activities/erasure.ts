@@ -10,7 +10,7 @@ import type { ClicklakeConfig } from '../core/config';
 import { erasureRule, kafkaExpiry, type ErasureEntry, type ErasureLookup, type ErasureRow } from '../core/erasure';
 import { AUDIT_ERASURES } from '../core/lakeTables';
 import { erasedRecordsLeft, rewriteBronzeHour } from './erasure/bronze';
-import { publishedNextHours, purgeOldVersions, silverGoldFindings, silverHoursOf, unreadBronzeHours, type ErasedUser } from './erasure/lake';
+import { hoursErasedSince, publishedNextHours, purgeOldVersions, silverGoldFindings, silverHoursOf, unreadBronzeHours, type ErasedUser } from './erasure/lake';
 import { putErasureEntry } from './erasure/list';
 import { writeParquetToS3 } from './parquet';
 import type { Lake } from './promote/lake';
@@ -65,12 +65,13 @@ export function createErasureActivities(deps: ErasureDeps) {
       return row;
     },
 
-    /** Where the user's records are: the published hours (from Silver) and the hours Bronze has not been read for. */
+    /** Where the user's records can be: the published hours (from Silver), those rebuilt since the request, and the hours Bronze has not been read for. */
     async planErasure(input: { entry: ErasureEntry }): Promise<ErasureLookup> {
       const silverHours = await silverHoursOf(lake, userOf(input.entry));
       const unreadHours = await unreadBronzeHours(lake, input.entry.requested_at);
-      const restated = [...silverHours.map((h) => h.hour), ...unreadHours.filter((h) => h.published).map((h) => h.hour)];
-      return { silverHours, unreadHours, publishedNextHours: await publishedNextHours(lake, restated) };
+      const erasedSince = await hoursErasedSince(lake, input.entry.requested_at);
+      const restated = [...silverHours.map((h) => h.hour), ...unreadHours.filter((h) => h.published).map((h) => h.hour), ...erasedSince];
+      return { silverHours, unreadHours, erasedSince, publishedNextHours: await publishedNextHours(lake, restated) };
     },
 
     /** Rewrites the hour's Bronze objects without the records this request erases. */
@@ -78,9 +79,10 @@ export function createErasureActivities(deps: ErasureDeps) {
       return rewriteBronzeHour(lake, input.hour, erasureRule([input.entry]), hmacKey);
     },
 
-    /** Deletes every version older than the published one of the hours' and days' partitions. */
-    async purgeErasedVersions(input: { hours: string[]; days: string[] }): Promise<number> {
-      return purgeOldVersions(lake, input.hours, input.days);
+    /** Deletes every version older than the published one of the hours' and days' partitions (and newer ones holding the user). */
+    async purgeErasedVersions(input: { hours: string[]; days: string[]; entry?: ErasureEntry }): Promise<number> {
+      // `entry` is absent in histories recorded before it: then only older versions go.
+      return purgeOldVersions(lake, input.entry === undefined ? { userKey: '', untilMs: -1 } : userOf(input.entry), input.hours, input.days);
     },
 
     /** The instant by which Kafka's retention has removed every copy of records appended up to the request. */

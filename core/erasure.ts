@@ -153,6 +153,12 @@ export interface ErasureLookup {
   readonly silverHours: ReadonlyArray<{ readonly hour: string; readonly rows: number }>;
   /** Hours whose Bronze no published version has fully read, and whether each is published (STALE) or not. */
   readonly unreadHours: ReadonlyArray<{ readonly hour: string; readonly published: boolean }>;
+  /**
+   * Hours published since the request by a run that dropped erased records: a promotion that read the
+   * list after the request and published before the lookup leaves the user out of published Silver,
+   * while the hour's Bronze and older versions still hold them. Absent in lookups recorded before it.
+   */
+  readonly erasedSince?: readonly string[];
   /** Of the hours after those to restate, the published ones (their Silver session state can name the user). */
   readonly publishedNextHours: readonly string[];
 }
@@ -169,14 +175,16 @@ export interface ErasureWork {
 }
 
 /**
- * The erasure planner: Bronze is rewritten wherever the user can be (the Silver hours and the unread
- * ones); every published hour among them is restated, and so is each published next hour, whose
+ * The erasure planner: Bronze is rewritten wherever the user can be (the Silver hours, the unread
+ * ones, and those published since the request by a run that dropped erased records); every published
+ * hour among them is restated, and so is each published next hour, whose
  * Silver version starts from the user's session cursor; then their days.
  */
 export function planErasureWork(lookup: ErasureLookup): ErasureWork {
   const sorted = (hours: Iterable<string>): string[] => [...new Set(hours)].sort();
-  const bronzeHours = sorted([...lookup.silverHours.map((h) => h.hour), ...lookup.unreadHours.map((h) => h.hour)]);
-  const restateHours = sorted([...lookup.silverHours.map((h) => h.hour), ...lookup.unreadHours.filter((h) => h.published).map((h) => h.hour), ...lookup.publishedNextHours]);
+  const since = lookup.erasedSince ?? [];
+  const bronzeHours = sorted([...lookup.silverHours.map((h) => h.hour), ...lookup.unreadHours.map((h) => h.hour), ...since]);
+  const restateHours = sorted([...lookup.silverHours.map((h) => h.hour), ...lookup.unreadHours.filter((h) => h.published).map((h) => h.hour), ...since, ...lookup.publishedNextHours]);
   return {
     bronzeHours,
     restateHours,

@@ -91,7 +91,7 @@ async function eraseRound(entry: ErasureEntry, totals: Totals): Promise<void> {
   }
   await awaitDays(work.days);
   for (const dt of work.days) totals.days.add(dt);
-  await erasure.purgeErasedVersions({ hours: [...totals.restated].sort(), days: [...totals.days].sort() });
+  await erasure.purgeErasedVersions({ hours: [...totals.restated].sort(), days: [...totals.days].sort(), entry });
 }
 
 export async function eraseUser(input: EraseUserInput): Promise<ErasureRow> {

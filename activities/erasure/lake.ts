@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { versionsErasureDeletes } from '../../core/compaction';
 import { quoteLiteral } from '../../core/lake';
 import {
+  AUDIT_HOUR_RUNS,
   GOLD_CAMPAIGN_DAILY,
   GOLD_CTR_HOURLY,
   GOLD_DAU_DAILY,
@@ -57,6 +58,19 @@ export async function silverHoursOf(lake: Lake, user: ErasedUser): Promise<Array
   return rows.map((r) => ({ hour: `${String(r.dt)}T${String(r.hr)}`, rows: Number(r.n) }));
 }
 
+/**
+ * The hours published at or after `sinceMs` by a run that dropped erased records (the audit ledger's
+ * `erased`): with the list read after the request, such a run may have left the user out of published
+ * Silver while the hour's Bronze and its older versions still hold them. A superset (another user's
+ * erasure counts too); restating an hour the user was never in changes nothing.
+ */
+export async function hoursErasedSince(lake: Lake, sinceMs: number): Promise<string[]> {
+  const rows = await lake.presto.queryObjects(
+    `SELECT DISTINCT dt, hr FROM ${qualifiedName(AUDIT_HOUR_RUNS)} WHERE layer = 'silver' AND status = 'published' AND erased > 0 AND finished_at >= ${sinceMs} ORDER BY dt, hr`,
+  );
+  return rows.map((r) => `${String(r.dt)}T${String(r.hr)}`);
+}
+
 /** Days Kafka still holds records for, before the request: the window whose unread Bronze is scanned. */
 const BRONZE_LOOKBACK_DAYS = 8;
 
@@ -97,12 +111,23 @@ function partitionsOf(hours: readonly string[], days: readonly string[]): Array<
   return [...hourly, ...days.flatMap((dt) => DAILY.map((def) => ({ def, values: { dt } })))];
 }
 
-/** Deletes every version older than the published one of the affected partitions; how many versions. */
-export async function purgeOldVersions(lake: Lake, hours: readonly string[], days: readonly string[]): Promise<number> {
+/**
+ * Deletes every version older than the published one of the affected partitions, and any newer,
+ * unpublished Silver or quarantine version that still holds the user (a run that read the list before
+ * the request and never published: every run since drops the user); how many versions.
+ */
+export async function purgeOldVersions(lake: Lake, user: ErasedUser, hours: readonly string[], days: readonly string[]): Promise<number> {
   let deleted = 0;
   for (const { def, values } of partitionsOf(hours, days)) {
     const { versions, published } = await partitionVersions(lake, def, values);
-    for (const version of versionsErasureDeletes(versions, published)) {
+    const older = versionsErasureDeletes(versions, published);
+    const holding: string[] = [];
+    if (def === SILVER_EVENTS || def === SILVER_QUARANTINE) {
+      for (const version of versions.filter((v) => v !== published && !older.includes(v))) {
+        if ((await userRowsInVersion(lake, def, values, version, user)) > 0) holding.push(version);
+      }
+    }
+    for (const version of [...older, ...holding]) {
       await deletePartitionVersion(lake, def, values, version);
       deleted += 1;
     }

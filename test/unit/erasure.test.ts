@@ -111,6 +111,11 @@ describe('erasure planner', () => {
     });
   });
 
+  it('also treats the hours a run published since the request with erased records (it may have dropped the user already)', () => {
+    const work = planErasureWork({ silverHours: [{ hour: '2026-12-01T00', rows: 1 }], unreadHours: [], erasedSince: ['2026-12-01T01', '2026-12-01T00'], publishedNextHours: [] });
+    expect(work).toMatchObject({ bronzeHours: ['2026-12-01T00', '2026-12-01T01'], restateHours: ['2026-12-01T00', '2026-12-01T01'], days: ['2026-12-01'] });
+  });
+
   it('names the next hour of each, not the hours themselves', () => {
     const next = (hour: string): string => hourKey(parseHourKey(hour).startMs + HOUR_MS);
     expect(nextHours(['2026-11-30T23', '2026-12-01T00', '2026-12-01T05'], next)).toEqual(['2026-12-01T01', '2026-12-01T06']);

@@ -85,7 +85,7 @@ describe('eraseUser', () => {
     expect(calls.steps).toEqual(['record pending', 'plan', `rewrite ${d1}T23`, `rewrite ${d2}T00`, `rewrite ${d2}T05`, 'purge', 'record done', 'verify', 'record verified']);
     // Published hours and the published hour after them, each promoted again; the unpublished one only rewritten.
     expect([...lake.calls.publishHour].sort()).toEqual([`${d1}T23`, `${d2}T00`, `${d2}T01`]);
-    expect(calls.purged).toEqual([{ hours: [`${d1}T23`, `${d2}T00`, `${d2}T01`], days: [d1, d2] }]);
+    expect(calls.purged).toEqual([{ hours: [`${d1}T23`, `${d2}T00`, `${d2}T01`], days: [d1, d2], entry: entry('er-20260101000000-0000000a') }]);
     // Each day's Gold read its restated hours before the purge.
     expect(lake.calls.promoteDay.map((c) => c.dt).sort()).toEqual(expect.arrayContaining([d1, d2]));
     expect(row).toMatchObject({
