@@ -87,6 +87,10 @@ function ascii(text: string): Uint8Array {
 }
 
 const FIELD_NAME_BYTES: readonly Uint8Array[] = CLIENT_FIELDS.map(ascii);
+/** Field numbers by the length of their name, so a key is compared with few names. */
+const FIELDS_BY_LENGTH: ReadonlyArray<readonly number[]> = Array.from({ length: 16 }, (_, n) => CLIENT_FIELDS.flatMap((name, f) => (name.length === n ? [f] : [])));
+/** 1 for the bytes a JSON string holds as they are (printable ASCII but quote and backslash). */
+const PLAIN_ASCII = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c ? 1 : 0));
 const EVENT_TYPE_BYTES: readonly Uint8Array[] = EVENT_TYPES.map(ascii);
 const DEVICE_TYPE_BYTES: readonly Uint8Array[] = DEVICE_TYPES.map(ascii);
 const AD_TYPE_INDEXES: ReadonlySet<number> = new Set(AD_EVENT_TYPES.map((t) => EVENT_TYPES.indexOf(t)));
@@ -127,6 +131,14 @@ function matches(bytes: Uint8Array, start: number, end: number, name: Uint8Array
 
 function indexIn(bytes: Uint8Array, start: number, end: number, names: readonly Uint8Array[]): number {
   for (let i = 0; i < names.length; i++) if (matches(bytes, start, end, names[i] as Uint8Array)) return i;
+  return -1;
+}
+
+/** The field number of a key's bytes, or -1 for a name outside the schema. */
+function fieldOf(bytes: Uint8Array, start: number, end: number): number {
+  const candidates = FIELDS_BY_LENGTH[end - start];
+  if (candidates === undefined) return -1;
+  for (const f of candidates) if (matches(bytes, start, end, FIELD_NAME_BYTES[f] as Uint8Array)) return f;
   return -1;
 }
 
@@ -204,6 +216,10 @@ class Scanner {
     let codePoints = 0;
     let escaped = false;
     for (;;) {
+      // Runs of plain ASCII (most of a body) in a tight loop; past the end b[p] is undefined, not plain.
+      const run = p;
+      while (PLAIN_ASCII[b[p] as number] === 1) p++;
+      codePoints += p - run;
       if (p >= b.length) throw DECLINE;
       const c = b[p] as number;
       if (c === 0x22) break;
@@ -422,7 +438,7 @@ class Scanner {
       this.space();
       if (b[this.pos] !== 0x22) throw DECLINE;
       this.string();
-      const field = this.strEscaped ? -1 : indexIn(b, this.strStart, this.strEnd, FIELD_NAME_BYTES);
+      const field = this.strEscaped ? -1 : fieldOf(b, this.strStart, this.strEnd);
       this.space();
       this.expect(0x3a);
       this.space();
@@ -520,7 +536,7 @@ class Scanner {
       const s = this.starts[F_COUNTRY] as number;
       if ((this.ends[F_COUNTRY] as number) - s !== 2 || !isAsciiLetter(b[s] as number) || !isAsciiLetter(b[s + 1] as number)) return false;
     }
-    if (this.has(F_IP) && !isPlainIPv4(b, this.starts[F_IP] as number, this.ends[F_IP] as number)) {
+    if (this.has(F_IP) && !isPlainIPv4(b, this.starts[F_IP] as number, this.ends[F_IP] as number) && !isPlainIPv6(b, this.starts[F_IP] as number, this.ends[F_IP] as number)) {
       const ip = this.text(F_IP);
       if (ip === undefined || !isIpAddress(ip)) return false;
     }
@@ -732,6 +748,39 @@ function isPlainIPv4(b: Uint8Array, s: number, e: number): boolean {
     if (i === e) return false;
   }
   return parts === 4;
+}
+
+/**
+ * Hex groups in core/addresses isIPv6's form (eight, or at most seven around one `::`) read from
+ * bytes; false, as for an IPv4 tail, means "ask isIpAddress".
+ */
+function isPlainIPv6(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s > 45 || e - s < 2) return false;
+  let i = s;
+  let groups = 0;
+  let abbreviated = false;
+  if (b[i] === 0x3a) {
+    if (b[i + 1] !== 0x3a) return false;
+    abbreviated = true;
+    i += 2;
+    if (i === e) return true;
+  }
+  for (;;) {
+    const start = i;
+    while (i < e && i - start < 5 && isHex(b[i] as number)) i++;
+    if (i === start || i - start > 4) return false;
+    groups++;
+    if (i === e) break;
+    if (b[i] !== 0x3a) return false;
+    i++;
+    if (b[i] === 0x3a) {
+      if (abbreviated) return false;
+      abbreviated = true;
+      i++;
+      if (i === e) break;
+    } else if (i === e) return false;
+  }
+  return abbreviated ? groups <= 7 : groups === 8;
 }
 
 function isAsciiLetter(c: number): boolean {

@@ -257,4 +257,17 @@ describe('encodeEventBatch event_time and ip readers', () => {
     const rng = createRng(3);
     for (let i = 0; i < 2000; i++) timeOf('2026-11-22T05:41:00Z', Array.from({ length: rng.int(3, 5) }, () => String(rng.int(0, 300))).join('.'));
   });
+
+  it('agrees with isIpAddress on IPv6 text and near misses', () => {
+    const ips = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::1', ':1', '1:', '1:::2', '12345::1', 'fe80::1%eth0',
+      '2001:db8::192.0.2.1', '::ffff:192.0.2.1', 'g::1', '1:2:3:4:5:6:7::', '::1:2:3:4:5:6:7', '1:2:3:4::5:6:7:8', `${'0000:'.repeat(7)}0000`, `::${'ffff:'.repeat(6)}ffff`];
+    for (const ip of ips) timeOf('2026-11-22T05:41:00Z', ip);
+    expect([timeOf('2026-11-22T05:41:00Z', '2001:db8::1'), timeOf('2026-11-22T05:41:00Z', '2001:db8::1::')]).toEqual([true, false]);
+    const rng = createRng(4);
+    const alphabet = '0123456789abcdefABCDEFg:::.';
+    for (let i = 0; i < 5000; i++) {
+      const ip = Array.from({ length: rng.int(1, 40) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
+      timeOf('2026-11-22T05:41:00Z', ip);
+    }
+  });
 });
