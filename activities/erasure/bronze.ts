@@ -18,21 +18,36 @@ import { putBronzeObject, readManifest } from '../bronze/objects';
 import { hourManifestKeys, type Lake } from '../promote/lake';
 import { getBytes } from '../s3Objects';
 
-/** The records of a Bronze object, parsed (the same reading promotion's JS path uses). */
-async function objectRecords(lake: Lake, manifest: BronzeManifest): Promise<BronzeRecord[] | undefined> {
+/** The NDJSON lines of a Bronze object; undefined when the object is gone. */
+async function objectLines(lake: Lake, manifest: BronzeManifest): Promise<string[] | undefined> {
   const bytes = await getBytes(lake.s3, lake.bucket, manifest.objectKey);
   if (bytes === undefined) return undefined;
   const raw = parseBronzeObjectKey(manifest.objectKey).codec === 'gzip' ? gunzipSync(bytes) : await zstdDecompress(bytes);
   return raw
     .toString('utf8')
     .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line, i) => parseBronzeLine(line, `${manifest.objectKey} line ${i + 1}`));
+    .filter((line) => line.length > 0);
+}
+
+/**
+ * How many lines the rule erases, read cheaply (JSON.parse for user_id and event_time only): most
+ * objects hold none of the user's records and need no full reading. A line that is not of that shape
+ * counts as not erased here; the full reading of a rewrite still parses every line strictly.
+ */
+function erasedLineCount(lines: readonly string[], rule: ErasureRule, keys: Map<string, string>, hmacKey: string): number {
+  let erased = 0;
+  for (const line of lines) {
+    const event = (JSON.parse(line) as { event?: { user_id?: unknown; event_time?: unknown } }).event;
+    if (typeof event?.user_id !== 'string' || typeof event.event_time !== 'number') continue;
+    let key = keys.get(event.user_id);
+    if (key === undefined) keys.set(event.user_id, (key = userKey(hmacKey, event.user_id)));
+    if (isErased(rule, key, event.event_time)) erased++;
+  }
+  return erased;
 }
 
 /** Splits records into those the rule erases (by hour) and the rest; user_key computed once per user. */
-function splitErased(records: readonly BronzeRecord[], rule: ErasureRule, hmacKey: string): { kept: BronzeRecord[]; erased: Map<string, number> } {
-  const keys = new Map<string, string>();
+function splitErased(records: readonly BronzeRecord[], rule: ErasureRule, hmacKey: string, keys: Map<string, string>): { kept: BronzeRecord[]; erased: Map<string, number> } {
   const kept: BronzeRecord[] = [];
   const erased = new Map<string, number>();
   for (const record of records) {
@@ -60,12 +75,14 @@ export interface BronzeRewrite {
 export async function rewriteBronzeHour(lake: Lake, hour: string, rule: ErasureRule, hmacKey: string): Promise<BronzeRewrite> {
   const objects: string[] = [];
   let recordsRemoved = 0;
+  const userKeys = new Map<string, string>();
   const keys = await hourManifestKeys(lake, hour);
   for (const [i, key] of keys.entries()) {
     const manifest = await readManifest(lake.s3, lake.bucket, key);
-    const records = manifest.rowCount === 0 ? [] : await objectRecords(lake, manifest);
-    if (records === undefined) throw new Error(`s3://${lake.bucket}/${manifest.objectKey}: missing, though its manifest ${key} names it (an erasure running at the same time? retried)`);
-    const { kept, erased } = splitErased(records, rule, hmacKey);
+    const lines = manifest.rowCount === 0 ? [] : await objectLines(lake, manifest);
+    if (lines === undefined) throw new Error(`s3://${lake.bucket}/${manifest.objectKey}: missing, though its manifest ${key} names it (an erasure running at the same time? retried)`);
+    const records = erasedLineCount(lines, rule, userKeys, hmacKey) === 0 ? [] : lines.map((line, n) => parseBronzeLine(line, `${manifest.objectKey} line ${n + 1}`));
+    const { kept, erased } = splitErased(records, rule, hmacKey, userKeys);
     if (erased.size > 0) {
       const before = manifest.erasedHistogram ?? {};
       const merged = Object.fromEntries([...new Set([...Object.keys(before), ...erased.keys()])].map((h) => [h, (before[h] ?? 0) + (erased.get(h) ?? 0)]));
@@ -82,10 +99,11 @@ export async function rewriteBronzeHour(lake: Lake, hour: string, rule: ErasureR
 /** How many records the rule erases are still in the hour's Bronze objects (0 after a rewrite). */
 export async function erasedRecordsLeft(lake: Lake, hour: string, rule: ErasureRule, hmacKey: string): Promise<number> {
   let left = 0;
+  const userKeys = new Map<string, string>();
   for (const key of await hourManifestKeys(lake, hour)) {
     const manifest = await readManifest(lake.s3, lake.bucket, key);
-    const records = manifest.rowCount === 0 ? [] : ((await objectRecords(lake, manifest)) ?? []);
-    left += records.length - splitErased(records, rule, hmacKey).kept.length;
+    const lines = manifest.rowCount === 0 ? [] : ((await objectLines(lake, manifest)) ?? []);
+    left += erasedLineCount(lines, rule, userKeys, hmacKey);
   }
   return left;
 }
