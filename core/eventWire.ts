@@ -9,15 +9,16 @@
  *   elements in well-formed JSON and UTF-8: the caller then takes the ordinary path, which gives the
  *   same 400/413 answers and messages as before;
  * - one event (listed in `odd`, with its byte range) when it is not a plain, valid event: an escape in
- *   a string, a null, an unknown or repeated field, a number that is not a plain integer, a property
- *   key that JavaScript would reorder (an array index), or any rule of core/event.ts it breaks. The
+ *   a string, a repeated field, a number that is not a plain integer, a property key JavaScript would
+ *   reorder (an array index), an unknown field whose value is not a plain string or integer, or any
+ *   rule of core/event.ts it breaks. The
  *   caller parses that slice and runs `validateEvent` on it, so rejections keep their exact messages.
  *
  * An event it does encode is one `validateEvent` accepts, and its bytes are the ones avsc writes for
  * that `EventRecord` (test/unit/eventWire.test.ts compares both paths on generated and mutated events).
  */
 import { isEmailAddress, isIpAddress } from './addresses';
-import { FIELD_LIMITS, MIN_EVENT_TIME_MS, lateQuarantineReason, type ValidationContext } from './event';
+import { FIELD_LIMITS, MAX_EVENT_BYTES, MIN_EVENT_TIME_MS, lateQuarantineReason, type ValidationContext } from './event';
 import { parseRfc3339 } from './time';
 import { HEADER_BYTES, MAGIC_BYTE } from './wireFormat';
 import { AD_EVENT_TYPES, DEVICE_TYPES, EVENT_TYPES, VIDEO_EVENT_TYPES } from '../schemas/eventRecord';
@@ -120,6 +121,8 @@ const CODE_POINTS: ReadonlyArray<readonly [number, number]> = CLIENT_FIELDS.map(
   }
 });
 
+/** Unknown fields of one event the fast path writes into extra_json itself; more go the ordinary way. */
+const MAX_PLAIN_UNKNOWN_FIELDS = 16;
 /** Most bytes the Avro form of one event can take beyond its JSON text's length (header, unions, longs, reason). */
 const AVRO_SLACK_BYTES = 1024;
 
@@ -185,6 +188,9 @@ class Scanner {
   // Properties of the event: key and value ranges, in order.
   propCount = 0;
   readonly props = new Int32Array(4 * 64);
+  // Unknown fields of the event (kept as extra_json): key and value ranges, the value's with its quotes.
+  unknownCount = 0;
+  readonly unknowns = new Int32Array(4 * MAX_PLAIN_UNKNOWN_FIELDS);
 
   out: Uint8Array;
   at = 0;
@@ -418,6 +424,151 @@ class Scanner {
     return true;
   }
 
+  /**
+   * The value of an unknown field at pos, skipped; true when extra_json can be written from the bytes:
+   * an ASCII name that is no array index, seen once, whose value is a plain string, a plain integer,
+   * or an object of those (two levels deep at most) with such names, so that canonicalJson's text is
+   * the sent text without spacing and with names sorted.
+   */
+  unknownField(keyStart: number, keyEnd: number): boolean {
+    const valueStart = this.pos;
+    const plain = this.plainValue(0);
+    const valueEnd = this.pos;
+    if (!plain || this.unknownCount >= MAX_PLAIN_UNKNOWN_FIELDS || !isPlainName(this.b, keyStart, keyEnd)) return false;
+    for (let i = 0; i < this.unknownCount; i++) {
+      if (this.sameBytes(this.unknowns[4 * i] as number, this.unknowns[4 * i + 1] as number, keyStart, keyEnd)) return false;
+    }
+    const o = 4 * this.unknownCount++;
+    this.unknowns[o] = keyStart;
+    this.unknowns[o + 1] = keyEnd;
+    this.unknowns[o + 2] = valueStart;
+    this.unknowns[o + 3] = valueEnd;
+    return true;
+  }
+
+  /** Any value at pos, skipped; true when it is a plain string or integer, or (depth < 2) a plain object of those. */
+  plainValue(depth: number): boolean {
+    const c = this.b[this.pos];
+    if (c === 0x22) {
+      this.string();
+      return !this.strEscaped;
+    }
+    if (c === 0x2d || isDigit(c as number)) {
+      this.number();
+      return this.numValue >= 0;
+    }
+    if (c !== 0x7b || depth >= 2) {
+      this.skipValue();
+      return false;
+    }
+    const b = this.b;
+    const names: number[] = [];
+    let plain = true;
+    this.pos++;
+    this.space();
+    if (b[this.pos] === 0x7d) {
+      this.pos++;
+      return true;
+    }
+    for (;;) {
+      this.space();
+      if (b[this.pos] !== 0x22) throw DECLINE;
+      this.string();
+      const ks = this.strStart;
+      const ke = this.strEnd;
+      if (this.strEscaped || !isPlainName(b, ks, ke) || names.length >= 2 * MAX_PLAIN_UNKNOWN_FIELDS) plain = false;
+      for (let i = 0; plain && i < names.length; i += 2) if (this.sameBytes(names[i] as number, names[i + 1] as number, ks, ke)) plain = false;
+      names.push(ks, ke);
+      this.space();
+      this.expect(0x3a);
+      this.space();
+      if (!this.plainValue(depth + 1)) plain = false;
+      if (this.more(0x7d)) continue;
+      return plain;
+    }
+  }
+
+  /** The members of the plain object at `start` (checked by plainValue): name and value ranges, sorted by name. */
+  members(start: number): number[] {
+    const saved = this.pos;
+    const b = this.b;
+    const found: number[][] = [];
+    this.pos = start + 1;
+    this.space();
+    while (b[this.pos] !== 0x7d) {
+      this.space();
+      this.string();
+      const ks = this.strStart;
+      const ke = this.strEnd;
+      this.space();
+      this.pos++; // the colon
+      this.space();
+      const vs = this.pos;
+      this.skipValue();
+      found.push([ks, ke, vs, this.pos]);
+      this.space();
+      if (b[this.pos] === 0x2c) this.pos++;
+    }
+    this.pos = saved;
+    found.sort((x, y) => this.compareBytes(x[0] as number, x[1] as number, y[0] as number, y[1] as number));
+    return found.flat();
+  }
+
+  /** Byte order of two ranges (for ASCII names, the code-unit order canonicalJson sorts by). */
+  compareBytes(s1: number, e1: number, s2: number, e2: number): number {
+    const b = this.b;
+    for (let k = 0; s1 + k < e1 && s2 + k < e2; k++) {
+      const d = (b[s1 + k] as number) - (b[s2 + k] as number);
+      if (d !== 0) return d;
+    }
+    return e1 - s1 - (e2 - s2);
+  }
+
+  /** Writes a name-sorted, unspaced object from member ranges (name, value) into the scratch text. */
+  canonicalObject(members: readonly number[]): void {
+    this.putText(0x7b);
+    for (let i = 0; i < members.length; i += 4) {
+      if (i > 0) this.putText(0x2c);
+      this.putText(0x22);
+      this.putTextRange(members[i] as number, members[i + 1] as number);
+      this.putText(0x22);
+      this.putText(0x3a);
+      const vs = members[i + 2] as number;
+      const ve = members[i + 3] as number;
+      if (this.b[vs] === 0x7b) this.canonicalObject(this.members(vs));
+      else this.putTextRange(vs, ve);
+    }
+    this.putText(0x7d);
+  }
+
+  scratch = new Uint8Array(0);
+  textAt = 0;
+
+  putText(c: number): void {
+    this.scratch[this.textAt++] = c;
+  }
+
+  putTextRange(start: number, end: number): void {
+    for (let i = start; i < end; i++) this.scratch[this.textAt++] = this.b[i] as number;
+  }
+
+  /** extra_json as core/event.ts writes it: canonicalJson of the unknown fields (names sorted at every depth, compact). */
+  extraJson(eventBytes: number): void {
+    if (this.scratch.length < eventBytes) this.scratch = new Uint8Array(Math.max(eventBytes, 4096));
+    this.textAt = 0;
+    const fields: number[] = [];
+    for (let i = 0; i < 4 * this.unknownCount; i++) fields.push(this.unknowns[i] as number);
+    const order = Array.from({ length: this.unknownCount }, (_, i) => i).sort((x, y) =>
+      this.compareBytes(fields[4 * x] as number, fields[4 * x + 1] as number, fields[4 * y] as number, fields[4 * y + 1] as number),
+    );
+    this.canonicalObject(order.flatMap((i) => fields.slice(4 * i, 4 * i + 4)));
+    const o = this.out;
+    o[this.at++] = 2;
+    this.long(this.textAt);
+    o.set(this.scratch.subarray(0, this.textAt), this.at);
+    this.at += this.textAt;
+  }
+
   /** One element of `events` at pos: its fields recorded; returns false when the ordinary path must judge it. */
   event(): boolean {
     const b = this.b;
@@ -427,6 +578,7 @@ class Scanner {
     }
     this.pos++;
     this.seen = 0;
+    this.unknownCount = 0;
     this.present = 0;
     let plain = true;
     this.space();
@@ -438,12 +590,17 @@ class Scanner {
       this.space();
       if (b[this.pos] !== 0x22) throw DECLINE;
       this.string();
-      const field = this.strEscaped ? -1 : fieldOf(b, this.strStart, this.strEnd);
+      const keyStart = this.strStart;
+      const keyEnd = this.strEnd;
+      const keyEscaped = this.strEscaped;
+      const field = keyEscaped ? -1 : fieldOf(b, keyStart, keyEnd);
       this.space();
       this.expect(0x3a);
       this.space();
-      if (field < 0 || (this.seen & (1 << field)) !== 0) {
-        plain = false; // unknown (kept as extra_json) or repeated (the last one wins) field
+      if (field < 0) {
+        if (keyEscaped || !this.unknownField(keyStart, keyEnd)) plain = false;
+      } else if ((this.seen & (1 << field)) !== 0) {
+        plain = false; // repeated: the last one wins
         this.skipValue();
       } else {
         this.seen |= 1 << field;
@@ -545,7 +702,10 @@ class Scanner {
       if (email === undefined || !isEmailAddress(email)) return false;
     }
 
-    const need = this.pos - eventStart + AVRO_SLACK_BYTES + (quarantineReason?.length ?? 0) * 3;
+    // With unknown fields, core/event.ts limits the event's JSON.stringify size: at most the bytes sent
+    // here (same tokens, no escapes, less any spacing), so within the limit when those are.
+    if (this.unknownCount > 0 && this.pos - eventStart > MAX_EVENT_BYTES) return false;
+    const need = 2 * (this.pos - eventStart) + AVRO_SLACK_BYTES + (quarantineReason?.length ?? 0) * 3;
     if (this.at + need > this.out.length) {
       this.out = this.alloc(Math.max(need, this.b.length));
       this.at = 0;
@@ -601,7 +761,8 @@ class Scanner {
       o[this.at++] = 2;
       this.asciiString(quarantineReason);
     }
-    o[this.at++] = 0; // extra_json: no unknown fields on this path
+    if (this.unknownCount > 0) this.extraJson(this.pos - eventStart);
+    else o[this.at++] = 0;
     events.push({
       index,
       keyStart: this.starts[F_USER_ID] as number,
@@ -644,8 +805,13 @@ class Scanner {
   /** Avro string from a byte range of the body (valid UTF-8, no escapes: the bytes avsc would write). */
   bytes(start: number, end: number): void {
     this.long(end - start);
+    this.copy(start, end);
+  }
+
+  /** Body bytes copied to the output as they are. */
+  copy(start: number, end: number): void {
     const o = this.out;
-    if (end - start > 32) {
+    if (end - start > 128) {
       o.set(this.b.subarray(start, end), this.at);
       this.at += end - start;
     } else {
@@ -675,6 +841,13 @@ const FALSE = ascii('false');
 const NULL = ascii('null');
 /** String fields with code point limits, checked when present. */
 const STRING_FIELDS: readonly number[] = [F_SESSION_ID, F_CAMPAIGN_ID, F_AD_ID, F_PLACEMENT, F_TITLE_ID, F_PAGE_URL, F_REFERRER, F_USER_AGENT];
+
+/** A name canonicalJson writes and sorts as sent: ASCII, and no array index (those JavaScript orders first). */
+function isPlainName(b: Uint8Array, start: number, end: number): boolean {
+  if (end > start && isDigit(b[start] as number)) return false;
+  for (let i = start; i < end; i++) if ((b[i] as number) >= 0x80) return false;
+  return true;
+}
 
 /** The ASCII digits at [start, end) as a number, or -1 when another byte is there. */
 function digits(b: Uint8Array, start: number, end: number): number {

@@ -1,4 +1,4 @@
-import { defaultValidationContext, judgeBatchEvent, validateBatch, MAX_EVENTS_PER_BATCH, MIN_EVENT_TIME_MS, type ValidationContext } from '../../core/event';
+import { defaultValidationContext, judgeBatchEvent, validateBatch, MAX_EVENTS_PER_BATCH, MAX_EVENT_BYTES, MIN_EVENT_TIME_MS, type ValidationContext } from '../../core/event';
 import { encodeEventBatch, type WireBatch } from '../../core/eventWire';
 import { createTrafficModel } from '../../core/generator';
 import { frame } from '../../core/wireFormat';
@@ -147,6 +147,31 @@ const VARIANTS: ReadonlyArray<Record<string, unknown>> = [
   { ...BASE, properties: ['a'] },
   { ...BASE, properties: null },
   { ...BASE, sdk: 'js/1.2' },
+  { ...FULL, zeta: 'z', sdk: 'js/1.2', Alpha: 7, alpha: 'ünï 😀', _x: '' },
+  { ...BASE, sdk: 'js\n1' },
+  { ...BASE, sdk: null },
+  { ...BASE, sdk: true },
+  { ...BASE, sdk: 1.5 },
+  { ...BASE, sdk: -3 },
+  { ...BASE, sdk: { v: 1 } },
+  { ...BASE, sdk: { name: 'clicklake-js', version: '1.4.0' } },
+  { ...BASE, sdk: { version: '1.4.0', name: 'clicklake-js', build: 12, extra: {} }, app: { z: { y: 'x', a: 'ü' }, b: 1 } },
+  { ...BASE, sdk: { a: { b: { c: 'too deep' } } } },
+  { ...BASE, sdk: { a: [1] } },
+  { ...BASE, sdk: { a: null } },
+  { ...BASE, sdk: { '1': 'index', a: 'b' } },
+  { ...BASE, sdk: { 'ü': 'non-ascii name' } },
+  { ...BASE, sdk: { a: 'esc"aped' } },
+  { ...BASE, sdk: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+  { ...BASE, '7': 'seven' },
+  { ...BASE, 'ünknown': 'x' },
+  { ...BASE, ...Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`u${i}`, 'v'])) },
+  { ...BASE, ...Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`u${i}`, 'v'])) },
+  { ...BASE, extra_json: '{}', quarantine_reason: 'mine' },
+  ...[MAX_EVENT_BYTES - 1, MAX_EVENT_BYTES, MAX_EVENT_BYTES + 1].map((size) => {
+    const head = JSON.stringify({ ...BASE, pad: '' });
+    return { ...BASE, pad: 'x'.repeat(size - head.length) };
+  }),
   { ...BASE, received_time: 5 },
   { ...BASE, nested: { a: [1, 2, { b: null }], c: -0.5e-3 } },
 ];
@@ -158,8 +183,8 @@ describe('encodeEventBatch (the collector fast path)', () => {
   });
 
   it('encodes plain events itself and leaves only the others to the ordinary path', () => {
-    const result = wire(JSON.stringify({ events: [BASE, AD, VIDEO, FULL, { ...BASE, sdk: 'x' }, { ...BASE, ip: 'bad' }] }));
-    expect(result.ok && { fast: result.events.map((e) => e.index), odd: result.odd.map((e) => e.index) }).toEqual({ fast: [0, 1, 2, 3], odd: [4, 5] });
+    const result = wire(JSON.stringify({ events: [BASE, AD, VIDEO, FULL, { ...BASE, sdk: 'x' }, { ...BASE, ip: 'bad' }, { ...BASE, sdk: [1] }] }));
+    expect(result.ok && { fast: result.events.map((e) => e.index), odd: result.odd.map((e) => e.index) }).toEqual({ fast: [0, 1, 2, 3, 4], odd: [5, 6] });
   });
 
   it('agrees on generated traffic, with late, too late, duplicate and malformed events', () => {
@@ -172,9 +197,15 @@ describe('encodeEventBatch (the collector fast path)', () => {
   });
 
   it('keeps JSON text of other spacing and key order', () => {
-    const text = ` \n{ "events" :\t[ ${Object.entries(FULL).reverse().length > 0 ? JSON.stringify(Object.fromEntries(Object.entries(FULL).reverse()), null, 2) : ''} ] }\r\n`;
+    const event = { ...FULL, sdk: { version: '1.4.0', name: 'clicklake-js', more: { b: 2, a: '1' } } };
+    const text = ` \n{ "events" :\t[ ${JSON.stringify(Object.fromEntries(Object.entries(event).reverse()), null, 2)} ] }\r\n`;
     const result = expectAgreement(text);
     expect(result.ok && result.events.length).toBe(1);
+  });
+
+  it('leaves unknown objects with a repeated name to the ordinary path (the last value wins there)', () => {
+    const result = expectAgreement(`{"events":[{"event_id":"e","event_type":"page_view","event_time":"2026-11-22T05:41:00Z","user_id":"u","sdk":{"a":"1","a":"2"}}]}`);
+    expect(result.ok && result.odd.length).toBe(1);
   });
 
   it('declines bodies that are not exactly {"events": [...]} of 1..1000 events, so the ordinary path answers them', () => {
