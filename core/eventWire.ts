@@ -189,6 +189,8 @@ class Scanner {
   propCount = 0;
   readonly props = new Int32Array(4 * 64);
   // Unknown fields of the event (kept as extra_json): key and value ranges, the value's with its quotes.
+  /** By field number + 1 (0: the start of an event), the field that followed it in the last event. */
+  readonly next = new Int8Array(FIELD_COUNT + 1).fill(-1);
   unknownCount = 0;
   readonly unknowns = new Int32Array(4 * MAX_PLAIN_UNKNOWN_FIELDS);
 
@@ -579,6 +581,7 @@ class Scanner {
     this.pos++;
     this.seen = 0;
     this.unknownCount = 0;
+    let previous = -1;
     this.present = 0;
     let plain = true;
     this.space();
@@ -593,7 +596,17 @@ class Scanner {
       const keyStart = this.strStart;
       const keyEnd = this.strEnd;
       const keyEscaped = this.strEscaped;
-      const field = keyEscaped ? -1 : fieldOf(b, keyStart, keyEnd);
+      // Clients send their fields in one order: the field that followed this one last time is tried first.
+      const predicted = this.next[previous + 1] as number;
+      const field = keyEscaped
+        ? -1
+        : predicted >= 0 && matches(b, keyStart, keyEnd, FIELD_NAME_BYTES[predicted] as Uint8Array)
+          ? predicted
+          : fieldOf(b, keyStart, keyEnd);
+      if (field >= 0) {
+        this.next[previous + 1] = field;
+        previous = field;
+      }
       this.space();
       this.expect(0x3a);
       this.space();
@@ -877,21 +890,32 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 /**
- * The common UTC form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read from bytes, in epoch ms; undefined for
- * anything else (offsets, out-of-range parts), which core/time parseRfc3339 then decides.
+ * The common forms `YYYY-MM-DDTHH:MM:SS[.fraction]` with `Z` or `±HH:MM`, read from bytes, in epoch
+ * ms; undefined for anything else and for any part out of range, which core/time parseRfc3339 then
+ * decides (it refuses those).
  */
 function plainUtcTime(b: Uint8Array, s: number, e: number): number | undefined {
   if (e - s < 20 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || (b[s + 10] !== 0x54 && b[s + 10] !== 0x74) || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a) return undefined;
   const last = b[e - 1];
-  if (last !== 0x5a && last !== 0x7a) return undefined;
+  let zone = e - 1; // where the zone starts
+  let offsetMs = 0;
+  if (last !== 0x5a && last !== 0x7a) {
+    zone = e - 6;
+    const sign = b[zone];
+    if ((sign !== 0x2b && sign !== 0x2d) || b[e - 3] !== 0x3a || zone < s + 19) return undefined;
+    const oh = digits(b, e - 5, e - 3);
+    const om = digits(b, e - 2, e);
+    if (oh < 0 || om < 0 || oh > 23 || om > 59) return undefined;
+    offsetMs = (oh * 3_600_000 + om * 60_000) * (sign === 0x2d ? -1 : 1);
+  }
   let ms = 0;
-  if (e - s > 20) {
+  if (zone > s + 19) {
     // A fraction of one or more digits, truncated to milliseconds.
-    if (b[s + 19] !== 0x2e || e - s < 22) return undefined;
-    for (let i = s + 20; i < e - 1; i++) if (!isDigit(b[i] as number)) return undefined;
-    const n = Math.min(3, e - 1 - (s + 20));
+    if (b[s + 19] !== 0x2e || zone < s + 21) return undefined;
+    for (let i = s + 20; i < zone; i++) if (!isDigit(b[i] as number)) return undefined;
+    const n = Math.min(3, zone - (s + 20));
     ms = digits(b, s + 20, s + 20 + n) * (n === 1 ? 100 : n === 2 ? 10 : 1);
-  } else if (e - s !== 20) return undefined;
+  }
   const year = digits(b, s, s + 4);
   const month = digits(b, s + 5, s + 7);
   const day = digits(b, s + 8, s + 10);
@@ -901,7 +925,7 @@ function plainUtcTime(b: Uint8Array, s: number, e: number): number | undefined {
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
   if (day > monthDays) return undefined;
-  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms - offsetMs;
 }
 
 /** A dotted quad of core/addresses isIPv4 (parts 0-255, no leading zero) read from bytes; false means "ask isIpAddress". */
