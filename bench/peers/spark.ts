@@ -178,8 +178,9 @@ async function runSparkJob(options: { classpath: string; bronzeDir: string; outD
   let lastRss = 0;
   const sample = (): void => {
     try {
-      lastCpu = cpuSeconds(pid);
-      lastRss = peakRssMiB(pid);
+      // The largest seen: a last sample of the exited (zombie) JVM reads 0 memory.
+      lastCpu = Math.max(lastCpu, cpuSeconds(pid));
+      lastRss = Math.max(lastRss, peakRssMiB(pid));
     } catch {
       // gone
     }
