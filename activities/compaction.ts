@@ -190,8 +190,7 @@ export async function refreshCoverage(lake: Lake, groups: readonly MergeGroup[])
   return rewritten;
 }
 
-/** Every key (and, with a delimiter, common prefix) under `prefix`, every page. */
-export async function listAll(s3: S3Client, bucket: string, prefix: string, delimiter?: string): Promise<{ keys: string[]; prefixes: string[] }> {
+async function listAll(s3: S3Client, bucket: string, prefix: string, delimiter?: string): Promise<{ keys: string[]; prefixes: string[] }> {
   const keys: string[] = [];
   const prefixes: string[] = [];
   let token: string | undefined;

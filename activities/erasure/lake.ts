@@ -4,6 +4,7 @@
  * versions deleted once the affected hours and days are published again, and the verification that
  * nothing of the user is left in any version still present.
  */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -26,7 +27,7 @@ import { reconcileWindow } from '../../core/reconcile';
 import { nextHours } from '../../core/erasure';
 import { HOUR_MS, hourKey, parseHourKey } from '../../core/time';
 import { publishedLocation } from '../lake';
-import { deletePartitionVersion, listAll, partitionVersions } from '../compaction';
+import { deletePartitionVersion, partitionVersions } from '../compaction';
 import { withConnection } from '../parquet';
 import type { Lake } from '../promote/lake';
 import { listIndexedHours } from '../reconcile';
@@ -136,7 +137,8 @@ export async function purgeOldVersions(lake: Lake, user: ErasedUser, hours: read
 }
 
 async function parquetKeys(lake: Lake, prefix: string): Promise<string[]> {
-  return (await listAll(lake.s3, lake.bucket, prefix)).keys.filter((k) => k.endsWith('.parquet'));
+  const out = await lake.s3.send(new ListObjectsV2Command({ Bucket: lake.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key ?? '').filter((k) => k.endsWith('.parquet'));
 }
 
 /** Whether the session state beside a Silver version still holds the user's cursor. */

@@ -4,8 +4,7 @@
  * ingestion and every promotion. One object per request, never a shared file: two requests at once
  * cannot lose one another, and a reader sees a request whole or not at all (a PUT is atomic).
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listAll } from '../compaction';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { erasureRule, parseErasureEntry, type ErasureEntry, type ErasureRule } from '../../core/erasure';
 import { zonePrefix } from '../../core/lake';
 import { getText } from '../s3Objects';
@@ -17,7 +16,14 @@ export function erasureEntryKey(requestId: string): string {
 }
 
 async function listEntryKeys(s3: S3Client, bucket: string): Promise<string[]> {
-  return (await listAll(s3, bucket, ERASURE_LIST_PREFIX)).keys.filter((key) => key.endsWith('.json')).sort();
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: ERASURE_LIST_PREFIX, ContinuationToken: token }));
+    for (const o of out.Contents ?? []) if (o.Key?.endsWith('.json') === true) keys.push(o.Key);
+    token = out.NextContinuationToken;
+  } while (token);
+  return keys.sort();
 }
 
 async function readEntry(s3: S3Client, bucket: string, key: string): Promise<ErasureEntry | undefined> {

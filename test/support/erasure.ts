@@ -9,10 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { decompress as zstdDecompress } from '@mongodb-js/zstd';
 import type { temporal } from '@temporalio/proto';
-import { listAll } from '../../activities/compaction';
 import { readParquetRows } from '../../activities/parquet';
 import { getBytes } from '../../activities/s3Objects';
 import { hourIndexPrefix, manifestKeyOfHourIndex } from '../../core/bronze';
@@ -55,6 +54,19 @@ export async function cli<T = Record<string, unknown>>(args: readonly string[], 
     throw new Error(`clicklake ${args.join(' ')} --json: exit ${run.code} after ${run.ms} ms\nstdout: ${run.stdout.slice(0, 4000)}\nstderr: ${run.stderr.slice(-4000)}`);
   }
   return run.value as T;
+}
+
+async function listAll(s3: S3Client, bucket: string, prefix: string, delimiter?: string): Promise<{ keys: string[]; prefixes: string[] }> {
+  const keys: string[] = [];
+  const prefixes: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }));
+    for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+    for (const p of out.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+    token = out.NextContinuationToken;
+  } while (token);
+  return { keys, prefixes };
 }
 
 /** One line of a Bronze object, as JSON: the envelope and the event as stored. */
