@@ -13,6 +13,11 @@
  *
  * Event ids embed the seed: two runs with the same seed send the same ids and the second counts for
  * nothing, so a new run wants a new seed.
+ *
+ * Each campaign belongs to an advertiser: campaigns are dealt out CAMPAIGNS_PER_ADVERTISER at a time in
+ * id order (`c00001`-`c00003` to `a0001`, ...), under the run's id scope, and named from the two; the
+ * seed plays no part, so every run of a scope and campaign count describes the same campaigns
+ * (campaignCatalog, the rows of lake.gold.dim_campaign).
  */
 import { BadInputError } from './errors';
 import { createRng, createZipf, type Rng } from './random';
@@ -48,6 +53,29 @@ export interface TrafficOptions {
 }
 
 const ID_SCOPE = /^[a-z0-9-]{1,24}$/;
+
+/** Campaigns per advertiser: a few, so a campaign manager's advertiser has several and others have some too. */
+export const CAMPAIGNS_PER_ADVERTISER = 3;
+
+/** One campaign of the model and its advertiser: a row of `lake.gold.dim_campaign` (CONTRACT §3). */
+export interface CampaignDimRow {
+  readonly campaign_id: string;
+  readonly advertiser_id: string;
+  readonly name: string;
+}
+
+const BRANDS = ['Northwind', 'Contoso', 'Fabrikam', 'Tailspin', 'Litware', 'Adatum', 'Proseware', 'Wingtip'] as const;
+const THEMES = ['launch', 'summer sale', 'brand awareness', 'retargeting', 'holiday', 'app install'] as const;
+
+/** The id of campaign `index` (0-based) of a scope: `<scope>c00001`, ... */
+export function campaignIdOf(scope: string, index: number): string {
+  return `${scope}c${pad(index + 1, 5)}`;
+}
+
+/** The advertiser of campaign `index` (0-based): `<scope>a0001` for the first CAMPAIGNS_PER_ADVERTISER, ... */
+export function advertiserIdOf(scope: string, index: number): string {
+  return `${scope}a${pad(Math.floor(index / CAMPAIGNS_PER_ADVERTISER) + 1, 4)}`;
+}
 
 /** An event as a client sends it: a JSON-ready object. Malformed events may break any rule. */
 export type WireEvent = { readonly [field: string]: unknown };
@@ -241,6 +269,22 @@ function createProfile(seed: number, index: number, scope: string): UserProfile 
   };
 }
 
+/**
+ * The campaigns of a run of `campaigns` campaigns under `idScope`, in id order, with their advertiser
+ * and name: what `clicklake generate` writes to lake.gold.dim_campaign. Deterministic (no seed).
+ */
+export function campaignCatalog(options: Pick<TrafficOptions, 'campaigns' | 'idScope'>): CampaignDimRow[] {
+  checkCount('campaigns', options.campaigns, 100_000);
+  const scope = options.idScope ?? '';
+  if (options.idScope !== undefined && !ID_SCOPE.test(scope)) throw new BadInputError('idScope: must be 1-24 of a-z 0-9 -');
+  return Array.from({ length: options.campaigns }, (_, index) => {
+    const advertiser = Math.floor(index / CAMPAIGNS_PER_ADVERTISER);
+    const brand = BRANDS[advertiser % BRANDS.length] as string;
+    const theme = THEMES[index % THEMES.length] as string;
+    return { campaign_id: campaignIdOf(scope, index), advertiser_id: advertiserIdOf(scope, index), name: `${brand} ${theme} ${pad(index + 1, 5)}` };
+  });
+}
+
 /** The options, checked, with defaults filled in. */
 interface TrafficSettings {
   readonly seed: number;
@@ -282,7 +326,7 @@ interface TrafficWorld {
 function createWorld(options: TrafficOptions, settings: TrafficSettings): TrafficWorld {
   const rng = createRng(settings.seed);
   const campaigns: Campaign[] = Array.from({ length: options.campaigns }, (_, i) => {
-    const id = `${settings.scope}c${pad(i + 1, 5)}`;
+    const id = campaignIdOf(settings.scope, i);
     return { id, ctr: 0.005 + rng.next() * 0.045, ads: Array.from({ length: rng.int(1, 4) }, (_, a) => `${id}-ad${a + 1}`) };
   });
   return {

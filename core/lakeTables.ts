@@ -18,6 +18,7 @@ import type { Ledger } from './ledger';
 import { BadInputError } from './errors';
 import { METASTORE_PREFIX, quoteIdentifier, quoteLiteral, zonePrefix, type LakeSchema } from './lake';
 import type { ErasureRow } from './erasure';
+import type { CampaignDimRow } from './generator';
 import type { RestatementRow } from './restatements';
 import type { SilverRow } from './silver';
 import { parseDay, parseHourKey } from './time';
@@ -292,14 +293,49 @@ export const AUDIT_ERASURES: TableDef<ErasureRow> = defineTable<ErasureRow>(
   [],
 );
 
+/**
+ * `lake.gold.dim_campaign(campaign_id, advertiser_id, name)` (CONTRACT §3): the campaigns' advertiser,
+ * for per-advertiser access (the campaign_manager row filter of core/trinoRules.ts). Not partitioned:
+ * each traffic run writes the campaigns of its id scope as one object directly under the table's
+ * prefix (dimCampaignKey), so runs of other scopes never overwrite it and a rerun replaces it.
+ */
+export const GOLD_DIM_CAMPAIGN: TableDef<CampaignDimRow> = defineTable<CampaignDimRow>(
+  'gold',
+  'dim_campaign',
+  { campaign_id: 'varchar', advertiser_id: 'varchar', name: 'varchar' },
+  [],
+);
+
+/**
+ * The object of the campaigns of one id scope in lake.gold.dim_campaign: `campaigns.<scope>.parquet`,
+ * or `campaigns.parquet` for unscoped traffic (a scope has no `.`, so the two never meet; no leading
+ * `_` or `.`, which Hive would hide).
+ */
+export function dimCampaignKey(idScope: string | undefined): string {
+  if (idScope !== undefined && !/^[a-z0-9-]{1,24}$/.test(idScope)) throw new BadInputError(`idScope: must be 1-24 of a-z 0-9 -, got ${JSON.stringify(idScope)}`);
+  return `${GOLD_DIM_CAMPAIGN.prefix}campaigns${idScope === undefined ? '' : `.${idScope}`}.parquet`;
+}
+
 /** Every table of the lake, in the order bootstrap creates them. */
-export const LAKE_TABLES: ReadonlyArray<TableDef<SilverRow> | TableDef<CtrHourlyRow> | TableDef<CampaignDailyRow> | TableDef<DauDailyRow> | TableDef<TitlePlaysDailyRow> | TableDef<HourRunRow> | TableDef<RestatementRow> | TableDef<QuarantineRow> | TableDef<ErasureRow>> = [
+export const LAKE_TABLES: ReadonlyArray<
+  | TableDef<SilverRow>
+  | TableDef<CtrHourlyRow>
+  | TableDef<CampaignDailyRow>
+  | TableDef<DauDailyRow>
+  | TableDef<TitlePlaysDailyRow>
+  | TableDef<HourRunRow>
+  | TableDef<RestatementRow>
+  | TableDef<QuarantineRow>
+  | TableDef<ErasureRow>
+  | TableDef<CampaignDimRow>
+> = [
   SILVER_EVENTS,
   SILVER_QUARANTINE,
   GOLD_CTR_HOURLY,
   GOLD_CAMPAIGN_DAILY,
   GOLD_DAU_DAILY,
   GOLD_TITLE_PLAYS_DAILY,
+  GOLD_DIM_CAMPAIGN,
   AUDIT_HOUR_RUNS,
   AUDIT_RESTATEMENTS,
   AUDIT_ERASURES,

@@ -5,13 +5,20 @@
  * a batch still refused then fails the run, naming the cause and the counts. With `--truth`, the expected Gold rows are
  * computed from the sent events CONTRACT §1 accepts, judged by core/truthRules (never by the
  * collector's validation, which the comparison checks), deduplicated by event_id.
+ *
+ * With `lake`, the run's campaigns and their advertisers (core/generator.ts campaignCatalog) are
+ * written to lake.gold.dim_campaign before the first event is sent (writeCampaignDim).
  */
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { CollectorConfig } from '../core/config';
+import { createS3 } from '../activities/clients';
+import { parquetBytes } from '../activities/parquet';
+import type { CollectorConfig, S3Config } from '../core/config';
 import { BadInputError, errorMessage, ServiceUnavailableError } from '../core/errors';
 import { defaultValidationContext, validateEvent } from '../core/event';
-import { createTrafficModel, type TrafficOptions, type WireEvent } from '../core/generator';
+import { campaignCatalog, createTrafficModel, type TrafficOptions, type WireEvent } from '../core/generator';
+import { dimCampaignKey, GOLD_DIM_CAMPAIGN } from '../core/lakeTables';
 import { computeTruth, type Truth } from '../core/truth';
 import { judgeEvent, type JudgedEvent } from '../core/truthRules';
 import type { EventRecord } from '../schemas/eventRecord';
@@ -27,6 +34,8 @@ export interface GenerateOptions {
   readonly eventTimeShiftMs?: number;
   /** How often a batch is sent before the run gives up (default DEFAULT_SEND_RETRY). */
   readonly retry?: SendRetry;
+  /** The lake's S3: when given, the run's campaigns are written to lake.gold.dim_campaign first (writeCampaignDim). */
+  readonly lake?: S3Config;
 }
 
 export interface GenerateSummary {
@@ -176,6 +185,50 @@ function progressLine(done: number, total: number, s: { accepted: number; reject
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} events  accepted ${s.accepted}  rejected ${s.rejected}  retries ${s.retries}  ${rate} ev/s`;
 }
 
+/** What writeCampaignDim did: the object of the scope, its campaigns, and whether it was (re)written. */
+export interface CampaignDimWrite {
+  readonly key: string;
+  readonly campaigns: number;
+  readonly written: boolean;
+}
+
+/** S3 user metadata on a dim object: how many campaigns it holds and the layout of its rows. */
+const DIM_CAMPAIGNS_META = 'campaigns';
+const DIM_LAYOUT_META = 'layout';
+const DIM_LAYOUT = 'generator-v1';
+
+/**
+ * Writes the campaigns of the traffic's id scope (campaignCatalog) as one Parquet object of
+ * lake.gold.dim_campaign (dimCampaignKey: one per scope, so runs of other scopes are never touched).
+ * Idempotent: the same scope always gives the same key and rows. An object that already holds at
+ * least as many campaigns of this layout is kept (a smaller run of the scope names a prefix of its
+ * campaigns, which it has), so a rerun never shrinks what an earlier, larger run wrote.
+ */
+export async function writeCampaignDim(s3Config: S3Config, traffic: Pick<TrafficOptions, 'campaigns' | 'idScope'>): Promise<CampaignDimWrite> {
+  const rows = campaignCatalog(traffic);
+  const key = dimCampaignKey(traffic.idScope);
+  const s3 = createS3(s3Config);
+  try {
+    const existing = await s3.send(new HeadObjectCommand({ Bucket: s3Config.bucket, Key: key })).then(
+      (head) => head.Metadata ?? {},
+      (err: unknown) => {
+        if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        throw err;
+      },
+    );
+    if (existing !== undefined && existing[DIM_LAYOUT_META] === DIM_LAYOUT && Number(existing[DIM_CAMPAIGNS_META]) >= rows.length) {
+      return { key, campaigns: Number(existing[DIM_CAMPAIGNS_META]), written: false };
+    }
+    const body = await parquetBytes(GOLD_DIM_CAMPAIGN, rows);
+    await s3.send(
+      new PutObjectCommand({ Bucket: s3Config.bucket, Key: key, Body: body, Metadata: { [DIM_CAMPAIGNS_META]: String(rows.length), [DIM_LAYOUT_META]: DIM_LAYOUT } }),
+    );
+    return { key, campaigns: rows.length, written: true };
+  } finally {
+    s3.destroy();
+  }
+}
+
 export async function generate(
   collector: CollectorConfig,
   options: GenerateOptions,
@@ -183,6 +236,8 @@ export async function generate(
 ): Promise<GenerateResult> {
   const apiKey = collector.apiKeys[0];
   if (apiKey === undefined) throw new BadInputError('no collector API key configured; run `clicklake stack up` first');
+  // Before any event: Gold built from this traffic always finds its campaigns' advertisers.
+  if (options.lake !== undefined) await writeCampaignDim(options.lake, options.traffic);
   const model = createTrafficModel(options.traffic);
   const total = Math.round(options.ratePerSec * options.durationSec);
   const started = Date.now();

@@ -3,11 +3,13 @@ import {
   GOLD_CAMPAIGN_DAILY,
   GOLD_CTR_HOURLY,
   GOLD_DAU_DAILY,
+  GOLD_DIM_CAMPAIGN,
   GOLD_TITLE_PLAYS_DAILY,
   LAKE_TABLES,
   SILVER_EVENTS,
   addMissingColumnsSql,
   createTableSql,
+  dimCampaignKey,
   dataColumns,
   partitionLocation,
   partitionMetadata,
@@ -30,10 +32,21 @@ describe('lake tables (CONTRACT §3)', () => {
       ['gold.campaign_daily', 'dt', 'gold/campaign_daily/'],
       ['gold.dau_daily', 'dt', 'gold/dau_daily/'],
       ['gold.title_plays_daily', 'dt', 'gold/title_plays_daily/'],
+      ['gold.dim_campaign', '', 'gold/dim_campaign/'],
       ['audit.hour_runs', 'dt,hr', 'audit/hour_runs/'],
       ['audit.restatements', '', 'audit/restatements/'],
       ['audit.erasures', '', 'audit/erasures/'],
     ]);
+  });
+
+  it('gives dim_campaign CONTRACT §3 columns and one object per id scope', () => {
+    expect(columnsOf(GOLD_DIM_CAMPAIGN)).toEqual(['campaign_id varchar', 'advertiser_id varchar', 'name varchar']);
+    expect(createTableSql(GOLD_DIM_CAMPAIGN, 'clicklake')).toBe(
+      `CREATE TABLE IF NOT EXISTS "lake"."gold"."dim_campaign" ("campaign_id" varchar, "advertiser_id" varchar, "name" varchar) ` +
+        `WITH (format = 'PARQUET', partitioned_by = ARRAY[], external_location = 's3://clicklake/gold/dim_campaign/')`,
+    );
+    expect([dimCampaignKey(undefined), dimCampaignKey('t-1a2b')]).toEqual(['gold/dim_campaign/campaigns.parquet', 'gold/dim_campaign/campaigns.t-1a2b.parquet']);
+    expect(() => dimCampaignKey('../x')).toThrow('idScope: must be 1-24 of a-z 0-9 -, got "../x"');
   });
 
   it('gives Silver exactly SILVER_COLUMNS, in order', () => {
