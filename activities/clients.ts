@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PrestoClient, type Column } from 'presto-client';
 import type { KafkaConfig, PrestoConfig, RedisConfig, S3Config, TemporalConfig } from '../core/config';
-import { QueryError, QueryUserError } from '../core/errors';
+import { BadInputError, QueryError, QueryUserError } from '../core/errors';
 
 export function createKafka(config: KafkaConfig, options: { clientId?: string; quiet?: boolean } = {}): Kafka {
   return new Kafka({
@@ -60,15 +60,28 @@ function prestoErrorMessage(err: unknown): string {
   return String(err);
 }
 
-/** A promise-shaped Presto/Trino client. */
+/** Trino user names this client sends (core/apiKeys.ts names, and the pipeline's presto.user). */
+const PRESTO_USER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * A promise-shaped Presto/Trino client. Queries run as `options.user` (the serving API passes the
+ * key's user, so Trino's own access rules apply to it), or as the pipeline's user, `config.user`.
+ */
 export class Presto {
   private readonly client: PrestoClient;
+  /** The Trino user every query of this client runs as. */
+  readonly user: string;
 
-  constructor(private readonly config: PrestoConfig, options: { timeoutSeconds?: number } = {}) {
+  constructor(private readonly config: PrestoConfig, options: { timeoutSeconds?: number; user?: string } = {}) {
+    const user = options.user ?? config.user;
+    if (options.user !== undefined && (typeof options.user !== 'string' || !PRESTO_USER.test(options.user))) {
+      throw new BadInputError(`user: must be 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(options.user)}`);
+    }
+    this.user = user;
     this.client = new PrestoClient({
       host: config.host,
       port: config.port,
-      user: config.user,
+      user,
       catalog: config.catalog,
       source: 'clicklake',
       engine: 'trino',
