@@ -44,7 +44,7 @@ describe('pipeline: collector → Bronze → Silver → Gold', () => {
     for (const hour of hours) {
       const promoted = await runPromoteHour(config, hour);
       const l = promoted.silver;
-      expect(l.rows_in).toBe(l.rows_out + l.duplicates + l.rejected + l.late);
+      expect(l.rows_in).toBe(l.rows_out + l.duplicates + l.rejected + l.late + l.erased);
       counted += l.rows_out;
     }
     // The hours hold only this traffic on a quiet day; elsewhere other traffic adds to them.
@@ -61,9 +61,9 @@ describe('pipeline: collector → Bronze → Silver → Gold', () => {
     // Every run is in the audit ledger, balanced.
     const presto = new Presto(config.presto);
     const audit = await presto.queryObjects(
-      `SELECT layer, rows_in, rows_out, duplicates, rejected, late FROM lake.audit.hour_runs WHERE dt = '${day}' AND layer = 'silver'`,
+      `SELECT layer, rows_in, rows_out, duplicates, rejected, late, erased FROM lake.audit.hour_runs WHERE dt = '${day}' AND layer = 'silver'`,
     );
     expect(audit.length).toBeGreaterThan(0);
-    for (const row of audit) expect(row.rows_in).toBe(Number(row.rows_out) + Number(row.duplicates) + Number(row.rejected) + Number(row.late));
+    for (const row of audit) expect(row.rows_in).toBe(Number(row.rows_out) + Number(row.duplicates) + Number(row.rejected) + Number(row.late) + Number(row.erased));
   }, 600_000);
 });

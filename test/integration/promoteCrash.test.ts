@@ -65,7 +65,7 @@ describe('promotion survives a killed worker', () => {
       await stackUp(config, () => undefined);
       const promoted = await handle.result();
       const l = promoted.silver;
-      expect(l.rows_in).toBe(l.rows_out + l.duplicates + l.rejected + l.late);
+      expect(l.rows_in).toBe(l.rows_out + l.duplicates + l.rejected + l.late + l.erased);
     } finally {
       await connection.close();
     }
