@@ -10,6 +10,7 @@ import { deleteUserCommand } from './deleteUser';
 import { demoCommand } from './demo';
 import { generateCommand } from './generate';
 import { helpCommand } from './help';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys';
 import { promoteCommand } from './promote';
 import { queryCommand } from './query';
 import { reconcileCommand } from './reconcile';
@@ -31,6 +32,9 @@ export const COMMANDS: readonly CliCommand[] = [
   compactCommand,
   rollbackCommand,
   deleteUserCommand,
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
   ctrCommand,
   queryCommand,
   verifyCommand,

@@ -1,0 +1,91 @@
+/**
+ * The key store of the serving API on disk: `<state>/api-keys.json` (mode 0600, digests only, written
+ * whole through a temporary file and a rename, so a reader sees the old store or the new one), and
+ * the local admin key in `<state>/admin-key`, created once with the store (what `stack status --json`
+ * prints as the API's `admin_key`). core/apiKeys.ts decides; this file only reads and writes.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addKey, EMPTY_KEY_STORE, type KeyRecord, type KeyStore, newKeyRecord, newKeyText, parseKeyStore, revokeKeys } from '../core/apiKeys';
+import type { ClicklakeConfig } from '../core/config';
+
+/** The name of the local admin key's user. */
+export const LOCAL_ADMIN = 'admin';
+
+export function keyStoreFile(config: Pick<ClicklakeConfig, 'paths'>): string {
+  return path.join(config.paths.stateDir, 'api-keys.json');
+}
+
+function adminKeyFile(config: Pick<ClicklakeConfig, 'paths'>): string {
+  return path.join(config.paths.stateDir, 'admin-key');
+}
+
+export function readKeyStore(config: Pick<ClicklakeConfig, 'paths'>): KeyStore {
+  const file = keyStoreFile(config);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_KEY_STORE;
+    throw err;
+  }
+  return parseKeyStore(text, file);
+}
+
+function writeKeyStore(config: Pick<ClicklakeConfig, 'paths'>, store: KeyStore): void {
+  const file = keyStoreFile(config);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
+/** Creates a key; the key text is returned once and never stored. */
+export function createKey(config: Pick<ClicklakeConfig, 'paths'>, input: { name: unknown; role: unknown; advertiser?: unknown }, nowMs: number): { record: KeyRecord; apiKey: string } {
+  const apiKey = newKeyText(randomBytes(24));
+  const record = newKeyRecord(input, apiKey, nowMs);
+  writeKeyStore(config, addKey(readKeyStore(config), record));
+  return { record, apiKey };
+}
+
+export function revokeKey(config: Pick<ClicklakeConfig, 'paths'>, target: { name: unknown; id?: unknown }, nowMs: number): string[] {
+  const { store, revoked } = revokeKeys(readKeyStore(config), target, nowMs);
+  writeKeyStore(config, store);
+  return revoked;
+}
+
+/**
+ * The local admin key: read from `<state>/admin-key`, or created (and stored hashed under the user
+ * `admin`) on the first call. A revoked local admin key is replaced by a new one on the next call.
+ */
+export function ensureAdminKey(config: Pick<ClicklakeConfig, 'paths'>, nowMs: number): string {
+  const file = adminKeyFile(config);
+  let existing: string | undefined;
+  try {
+    existing = fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const store = readKeyStore(config);
+  if (existing !== undefined && existing !== '') {
+    const record = newKeyRecord({ name: LOCAL_ADMIN, role: 'admin' }, existing, nowMs);
+    if (store.keys.some((k) => k.sha256 === record.sha256 && k.revoked_at === undefined)) return existing;
+  }
+  const apiKey = newKeyText(randomBytes(24));
+  writeKeyStore(config, addKey(store, newKeyRecord({ name: LOCAL_ADMIN, role: 'admin' }, apiKey, nowMs)));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, `${apiKey}\n`, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
+  return apiKey;
+}
+
+/** The local admin key if it exists (no creation): for `stack status`. */
+export function localAdminKey(config: Pick<ClicklakeConfig, 'paths'>): string | undefined {
+  try {
+    return fs.readFileSync(adminKeyFile(config), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
