@@ -75,6 +75,16 @@ export interface Route {
 export interface RouteOptions {
   /** The session catalog that two-part names (`silver.events`) resolve in; default `lake`. */
   readonly catalog?: string;
+  /**
+   * The user reads user_key masked to NULL (core/trinoRules.ts: product, campaign_manager): on Silver
+   * its count(DISTINCT user_key) is 0, on a summary the real count, so distinct counts are not rewritten.
+   */
+  readonly userKeyMasked?: boolean;
+  /**
+   * The user's rows are filtered to its advertiser's campaigns (campaign_manager): Silver's events are,
+   * summaries without campaign_id (dau_daily, title_plays_daily) are not readable, so only ad counts are rewritten.
+   */
+  readonly campaignFiltered?: boolean;
 }
 
 type Node = { [key: string]: unknown };
@@ -488,7 +498,7 @@ interface Plan {
 }
 
 /** The rewrite of a SELECT over lake.silver.events to a Gold table, or a Refusal saying why not. */
-function planRewrite(original: Node, catalog: string): Plan {
+function planRewrite(original: Node, catalog: string, options: RouteOptions): Plan {
   const ast = structuredClone(original);
   if (Array.isArray(ast.with)) refuse('WITH: only a single SELECT over lake.silver.events is rewritten');
   if (ast._next != null || ast.set_op != null) refuse(`${String(ast.set_op ?? 'set operation').toUpperCase()}: only a single SELECT over lake.silver.events is rewritten`);
@@ -542,6 +552,10 @@ function planRewrite(original: Node, catalog: string): Plan {
   else {
     const other = [...types].filter((type) => !(AD_TYPES as readonly string[]).includes(type) && type !== 'video_play').sort();
     refuse(other.length > 0 ? `no summary holds events of type ${other.join(', ')}` : `event_type IN (${[...types].sort().join(', ')}): no summary holds these together`);
+  }
+
+  if (options.campaignFiltered === true && family !== AD) {
+    refuse(`your rows are filtered to your campaigns: ${nameOf(family.daily)} has no campaign_id to filter them on`);
   }
 
   // DAU: device_type = '<type>' picks that row of dau_daily; without it, the 'all' row.
@@ -678,6 +692,7 @@ function planRewrite(original: Node, catalog: string): Plan {
   if (measures.count + measures.distinct === 0 && global) refuse('reads events, not counts: summaries hold only counts per key');
 
   if (measures.distinct > 0) {
+    if (options.userKeyMasked === true) refuse(`count(DISTINCT user_key): user_key is masked for you, so Silver counts no users where ${nameOf(family.daily)}.${family.distinct} counts them`);
     if (family === AD && (types === undefined || types.size !== 2)) {
       refuse(`count(DISTINCT user_key) over ${[...(types ?? [])].join(', ')} only: ${nameOf(GOLD_CAMPAIGN_DAILY)}.unique_users counts users of ad_impression and ad_click together`);
     }
@@ -731,7 +746,7 @@ export function routeQuery(sql: string, options: RouteOptions = {}): Route {
   if (!print.tables.includes(SILVER)) return passThrough(`reads ${print.tables.join(', ')}: no summary of it`);
   let plan: Plan;
   try {
-    plan = planRewrite(ast, catalog);
+    plan = planRewrite(ast, catalog, options);
   } catch (err) {
     if (err instanceof Refusal) return { ...passThrough(err.message), table: print.tables.includes(SILVER) ? SILVER : (print.tables[0] ?? '') };
     throw err;

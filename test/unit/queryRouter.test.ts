@@ -275,6 +275,18 @@ describe('routeQuery', () => {
     });
   });
 
+  it('follows what the user may read: masked user_key, rows filtered to its campaigns', () => {
+    const distinct = `SELECT campaign_id, dt, count(DISTINCT user_key) FROM lake.silver.events WHERE ${AD} GROUP BY campaign_id, dt`;
+    const counts = `SELECT campaign_id, dt, count(*) FROM lake.silver.events WHERE ${AD} GROUP BY campaign_id, dt`;
+    const plays = "SELECT title_id, dt, count(*) FROM lake.silver.events WHERE event_type = 'video_play' GROUP BY title_id, dt";
+    expect(routeQuery(distinct, { userKeyMasked: true }).reason).toBe(
+      'count(DISTINCT user_key): user_key is masked for you, so Silver counts no users where lake.gold.campaign_daily.unique_users counts them',
+    );
+    expect(routeQuery(counts, { userKeyMasked: true, campaignFiltered: true }).table).toBe('lake.gold.campaign_daily');
+    expect(routeQuery(plays, { campaignFiltered: true }).reason).toBe('your rows are filtered to your campaigns: lake.gold.title_plays_daily has no campaign_id to filter them on');
+    expect(routeQuery(plays).table).toBe('lake.gold.title_plays_daily');
+  });
+
   it('names the field of bad input', () => {
     expect(() => routeQuery('  ')).toThrow(new BadInputError('sql: must be a non-empty string'));
     expect(() => routeQuery(undefined as unknown as string)).toThrow('sql: must be a non-empty string');
