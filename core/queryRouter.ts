@@ -554,6 +554,7 @@ function planRewrite(original: Node, catalog: string, options: RouteOptions): Pl
     refuse(other.length > 0 ? `no summary holds events of type ${other.join(', ')}` : `event_type IN (${[...types].sort().join(', ')}): no summary holds these together`);
   }
 
+  if (!dayAligned && family.hourly === undefined) refuse(`filter on event_time is not aligned to whole days: ${nameOf(family.daily)} is daily`);
   if (options.campaignFiltered === true && family !== AD) {
     refuse(`your rows are filtered to your campaigns: ${nameOf(family.daily)} has no campaign_id to filter them on`);
   }

@@ -225,6 +225,18 @@ const REFUSALS: Case[] = [
     table: SILVER,
     reason: 'filter on campaign_id: lake.gold.dau_daily (daily active users) holds no column campaign_id',
   },
+  {
+    name: 'hours of event_time on a daily summary',
+    sql: "SELECT title_id, count(*) FROM lake.silver.events WHERE event_type = 'video_play' AND event_time >= 1764000000000 GROUP BY title_id",
+    table: SILVER,
+    reason: 'filter on event_time is not aligned to whole days: lake.gold.title_plays_daily is daily',
+  },
+  {
+    name: 'WITH',
+    sql: `WITH ads AS (SELECT * FROM lake.silver.events WHERE ${AD}) SELECT campaign_id, count(*) FROM ads GROUP BY 1`,
+    table: SILVER,
+    reason: 'WITH: only a single SELECT over lake.silver.events is rewritten',
+  },
   { name: 'already Gold', sql: "SELECT * FROM lake.gold.ctr_hourly WHERE dt = '2026-11-22'", table: 'lake.gold.ctr_hourly', reason: 'already reads a summary' },
   { name: 'audit table', sql: 'SELECT count(*) FROM lake.audit.hour_runs', table: 'lake.audit.hour_runs', reason: 'reads lake.audit.hour_runs: no summary of it' },
   { name: 'not a SELECT', sql: "DELETE FROM lake.silver.events WHERE dt = '2026-11-22'", table: SILVER, reason: 'not a SELECT (DELETE): not rewritten' },
@@ -329,6 +341,10 @@ describe('fingerprint', () => {
     expect(fingerprint("SELECT * FROM lake.gold.ctr_hourly c JOIN lake.gold.dim_campaign d ON c.campaign_id = d.campaign_id WHERE c.dt = '2026-11-22'").partitions).toEqual([
       { table: 'lake.gold.ctr_hourly', dt: { kind: 'all' }, hr: { kind: 'all' }, unbounded: true },
     ]);
+  });
+
+  it('lists the tables read, not the names of WITH queries', () => {
+    expect(fingerprint('WITH a AS (SELECT * FROM lake.gold.dau_daily) SELECT * FROM a JOIN silver.events e ON a.dt = e.dt').tables).toEqual(['lake.gold.dau_daily', 'lake.silver.events']);
   });
 
   it('intersects the terms on one column', () => {
