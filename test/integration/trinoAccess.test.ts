@@ -20,6 +20,9 @@ import { generate } from '../../workers/generate';
 import { findQuietWindow, newIdScope, runPromoteHour } from '../../workers/lakeCommands';
 import { stackConfig } from '../support/stack';
 
+// Each query waits for Trino; a scan of the lake's whole ctr_hourly included.
+jest.setTimeout(120_000);
+
 const config = stackConfig();
 const tag = randomBytes(3).toString('hex');
 const scope = newIdScope();
