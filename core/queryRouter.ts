@@ -545,8 +545,7 @@ function planRewrite(original: Node, catalog: string, options: RouteOptions): Pl
       if (counts) refuse(`${exprSql(node)} without a filter event_type IN ('ad_impression', 'ad_click') or event_type = 'video_play': summaries count only those events`);
     });
     family = DAU;
-  }
-  else if (types.size === 0) refuse('the filter on event_type matches no event type');
+  } else if (types.size === 0) refuse('the filter on event_type matches no event type');
   else if ([...types].every((type) => (AD_TYPES as readonly string[]).includes(type))) family = AD;
   else if (types.size === 1 && types.has('video_play')) family = TITLE;
   else {
@@ -580,7 +579,7 @@ function planRewrite(original: Node, catalog: string, options: RouteOptions): Pl
   }
 
   // The expressions: counts become sums of Gold counts, other columns must be keys.
-  const measures = { count: 0, distinct: 0, key: 0 };
+  const measures = { count: 0, distinct: 0 };
   let hourly = !dayAligned;
   const hourlyWhy: string[] = dayAligned ? [] : ['filter on event_time is not aligned to whole days'];
   const grouped = new Set<string>();
@@ -656,7 +655,6 @@ function planRewrite(original: Node, catalog: string, options: RouteOptions): Pl
       }
       const name = String(node.name).toUpperCase();
       if (node.type !== 'aggr_func' || !KEY_AGGREGATES.has(name) || node.filter != null) refuse(`aggregate ${exprSql(node)}: no summary holds it`);
-      measures.key++;
       visit(node, 'args', where);
       return;
     }

@@ -107,6 +107,13 @@ const REWRITES: Case[] = [
     reason: 'answered by lake.gold.title_plays_daily',
     rewrite: `SELECT title_id, SUM(plays) AS "plays", MAX(dt) AS "last_day" FROM "lake"."gold"."title_plays_daily" WHERE dt BETWEEN '2026-11-16' AND '2026-11-22' GROUP BY title_id`,
   },
+  {
+    name: 'OR and functions of the keys are kept as they are',
+    sql: "SELECT campaign_id, count(*) AS n FROM lake.silver.events WHERE event_type = 'ad_impression' AND (campaign_id = 'a' OR substr(campaign_id, 1, 1) = 'b') GROUP BY campaign_id ORDER BY n DESC, campaign_id LIMIT 5",
+    table: 'lake.gold.campaign_daily',
+    reason: 'answered by lake.gold.campaign_daily',
+    rewrite: `SELECT campaign_id, SUM(impressions) AS "n" FROM "lake"."gold"."campaign_daily" WHERE (campaign_id = 'a' OR substr(campaign_id, 1, 1) = 'b') AND impressions > 0 GROUP BY campaign_id ORDER BY n DESC, campaign_id ASC LIMIT 5`,
+  },
 ];
 
 const REFUSALS: Case[] = [
@@ -239,6 +246,7 @@ const REFUSALS: Case[] = [
   },
   { name: 'already Gold', sql: "SELECT * FROM lake.gold.ctr_hourly WHERE dt = '2026-11-22'", table: 'lake.gold.ctr_hourly', reason: 'already reads a summary' },
   { name: 'audit table', sql: 'SELECT count(*) FROM lake.audit.hour_runs', table: 'lake.audit.hour_runs', reason: 'reads lake.audit.hour_runs: no summary of it' },
+  { name: 'no table', sql: 'SELECT 1', table: '', reason: 'reads no table' },
   { name: 'not a SELECT', sql: "DELETE FROM lake.silver.events WHERE dt = '2026-11-22'", table: SILVER, reason: 'not a SELECT (DELETE): not rewritten' },
 ];
 
