@@ -164,6 +164,21 @@ describe('Trino access rules on the real stack', () => {
     for (const role of ['admin', 'analyst', 'finance'] as const) expect(await outcome(NAMES[role], insert)).toMatch(/Access Denied: Cannot insert into table lake\.gold\.dim_campaign/);
   });
 
+  it("runs API users' queries in their own group under api, the pipeline's apart", async () => {
+    const groups = await pipeline.queryObjects(
+      `SELECT DISTINCT "user", array_join(resource_group_id, '.') AS grp FROM system.runtime.queries ` +
+        `WHERE "user" IN ('${NAMES.analyst}', '${NAMES.product}', '${config.presto.user}') AND resource_group_id IS NOT NULL ORDER BY 1`,
+    );
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        { user: NAMES.analyst, grp: `api.${NAMES.analyst}` },
+        { user: NAMES.product, grp: `api.${NAMES.product}` },
+        { user: config.presto.user, grp: 'pipeline' },
+      ]),
+    );
+    expect(groups.filter((g) => g.user === config.presto.user).map((g) => g.grp)).toEqual(['pipeline']);
+  });
+
   it('denies a user without a key everything', async () => {
     expect(await outcome(UNKNOWN, 'SELECT 1')).toMatch(/Access Denied: Cannot execute query/);
     expect(await outcome(UNKNOWN, 'SELECT count(*) FROM lake.gold.ctr_hourly')).toMatch(/Access Denied/);
