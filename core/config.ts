@@ -81,6 +81,19 @@ export interface RedisConfig {
   readonly url: string;
 }
 
+/** The serving API (workers/api.ts, CONTRACT §2b). */
+export interface ApiConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Queries (metrics and SQL) per user per minute; bursts up to a quarter of that. */
+  readonly queriesPerMinute: number;
+  /** Queries of one user running at once; past it: 429. */
+  readonly concurrencyPerUser: number;
+  /** How long an answer stays in the Redis cache (it is keyed by the versions it read as well). */
+  readonly cacheSeconds: number;
+}
+
 export interface CollectorConfig {
   readonly host: string;
   readonly port: number;
@@ -123,6 +136,7 @@ export interface ClicklakeConfig {
   readonly presto: PrestoConfig;
   readonly redis: RedisConfig;
   readonly collector: CollectorConfig;
+  readonly api: ApiConfig;
   readonly ctr: CtrConfig;
   readonly worker: WorkerConfig;
   /** Late-data reconciliation and when a day's daily Gold is final (workflows/reconcileLate.ts, core/dayState.ts). */
@@ -179,6 +193,10 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT: '100000',
   CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS: '10000',
   CLICKLAKE_WORKER_METRICS_PORT: '9464',
+  CLICKLAKE_API_PORT: '8788',
+  CLICKLAKE_API_QUERIES_PER_MINUTE: '120',
+  CLICKLAKE_API_CONCURRENCY_PER_USER: '4',
+  CLICKLAKE_API_CACHE_SECONDS: '60',
   CLICKLAKE_CTR_GROUP: 'clicklake-ctr',
   CLICKLAKE_CTR_KEY_PREFIX: 'ctr',
   CLICKLAKE_CTR_RETENTION_HOURS: '48',
@@ -283,6 +301,7 @@ interface Ports {
   readonly redis: number;
   readonly collector: number;
   readonly workerMetrics: number;
+  readonly api: number;
 }
 
 const PORT_VARIABLES: ReadonlyArray<readonly [keyof Ports, ConfigVariable, number]> = [
@@ -298,6 +317,7 @@ const PORT_VARIABLES: ReadonlyArray<readonly [keyof Ports, ConfigVariable, numbe
   ['redis', 'CLICKLAKE_REDIS_PORT', 6380],
   ['collector', 'CLICKLAKE_COLLECTOR_PORT', 8787],
   ['workerMetrics', 'CLICKLAKE_WORKER_METRICS_PORT', 9464],
+  ['api', 'CLICKLAKE_API_PORT', 8788],
 ];
 
 function parsePorts(env: Env): Ports {
@@ -397,6 +417,17 @@ function parseCollector(env: Env, host: string, ports: Ports, secrets: LocalSecr
   };
 }
 
+function parseApi(env: Env, host: string, ports: Ports): ApiConfig {
+  return {
+    host,
+    port: ports.api,
+    url: `http://${host}:${ports.api}`,
+    queriesPerMinute: integer(env, 'CLICKLAKE_API_QUERIES_PER_MINUTE', 120, 1, 1_000_000),
+    concurrencyPerUser: integer(env, 'CLICKLAKE_API_CONCURRENCY_PER_USER', 4, 1, 1000),
+    cacheSeconds: integer(env, 'CLICKLAKE_API_CACHE_SECONDS', 60, 0, 86_400),
+  };
+}
+
 function parseCtr(env: Env): CtrConfig {
   return {
     group: matching(env, 'CLICKLAKE_CTR_GROUP', GROUP_ID, 'consumer group id (letters, digits, . _ -; at most 249)'),
@@ -469,6 +500,7 @@ export function parseConfig(env: Env, home: string, secrets?: LocalSecrets): Cli
     presto: parsePresto(env, host, ports),
     redis: { host, port: ports.redis, url: `redis://${host}:${ports.redis}` },
     collector: parseCollector(env, host, ports, secrets),
+    api: parseApi(env, host, ports),
     ctr: parseCtr(env),
     worker: { host, metricsPort: ports.workerMetrics, metricsUrl: `http://${host}:${ports.workerMetrics}/metrics` },
     reconcile: parseReconcile(env),

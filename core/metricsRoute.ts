@@ -9,6 +9,9 @@
  * minutes in Redis (`provisional`). A day is one row of `campaign_daily` when that day's Gold was
  * published after every one of its hours (the same rule as `status`), else the sum of its hours.
  *
+ * An hour is published for the router only when it was published after it ended: an early manual
+ * run misses the rest of the hour, so until a later run the open hour stays with Redis.
+ *
  * State of a bucket: `provisional` for real-time counts, and for a published hour whose numbers
  * may still move (within `finalAfterHours` of its end, as `status` says for days); `restated` for
  * one whose partition has been published more than once (`restated_at` says when last); `final`
@@ -25,11 +28,14 @@ export type BucketState = 'final' | 'provisional' | 'restated';
 /** At most this many buckets in one answer (a month of hours, two days of minutes, years of days). */
 export const MAX_BUCKETS: Readonly<Record<Granularity, number>> = { minute: 2 * 24 * 60, hour: 31 * 24, day: 3 * 366 };
 
-/** A published hour, as the audit ledger says: its version, how many times published, the last time. */
+/**
+ * A published hour: the version readers see (the metastore), and as the audit ledger says how many
+ * times it was published and when last (null when the ledger has no row of it).
+ */
 export interface PublishedHour {
   readonly version: string;
   readonly publishedRuns: number;
-  readonly lastPublishedMs: number;
+  readonly lastPublishedMs: number | null;
 }
 
 /** A published day of the daily Gold table answering day buckets. */
@@ -94,9 +100,11 @@ export function hoursOf(range: MetricsRange): string[] {
 export function planHours(hours: readonly string[], published: ReadonlyMap<string, PublishedHour>, nowMs: number, finalAfterHours: number): HourPlan[] {
   return hours.map((hour) => {
     const p = published.get(hour);
-    if (p === undefined) return { hour, source: 'realtime', version: null, state: 'provisional' };
-    if (p.publishedRuns > 1) return { hour, source: 'gold', version: p.version, state: 'restated', restated_at: new Date(p.lastPublishedMs).toISOString() };
-    const settled = nowMs >= parseHourKey(hour).startMs + HOUR_MS + finalAfterHours * HOUR_MS;
+    const endMs = parseHourKey(hour).startMs + HOUR_MS;
+    // Published before the hour was over (a manual early run): Gold misses the rest of the hour.
+    if (p === undefined || endMs > nowMs || (p.lastPublishedMs !== null && p.lastPublishedMs < endMs)) return { hour, source: 'realtime', version: null, state: 'provisional' };
+    if (p.publishedRuns > 1 && p.lastPublishedMs !== null) return { hour, source: 'gold', version: p.version, state: 'restated', restated_at: new Date(p.lastPublishedMs).toISOString() };
+    const settled = nowMs >= endMs + finalAfterHours * HOUR_MS;
     return { hour, source: 'gold', version: p.version, state: settled ? 'final' : 'provisional' };
   });
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addKey, EMPTY_KEY_STORE, type KeyRecord, type KeyStore, newKeyRecord, newKeyText, parseKeyStore, revokeKeys } from '../core/apiKeys';
 import type { ClicklakeConfig } from '../core/config';
+import { BadInputError } from '../core/errors';
 
 /** The name of the local admin key's user. */
 export const LOCAL_ADMIN = 'admin';
@@ -42,7 +43,9 @@ function writeKeyStore(config: Pick<ClicklakeConfig, 'paths'>, store: KeyStore):
 }
 
 /** Creates a key; the key text is returned once and never stored. */
-export function createKey(config: Pick<ClicklakeConfig, 'paths'>, input: { name: unknown; role: unknown; advertiser?: unknown }, nowMs: number): { record: KeyRecord; apiKey: string } {
+export function createKey(config: Pick<ClicklakeConfig, 'paths' | 'presto'>, input: { name: unknown; role: unknown; advertiser?: unknown }, nowMs: number): { record: KeyRecord; apiKey: string } {
+  // The pipeline's own Trino user has every right: no key may act as it.
+  if (input.name === config.presto.user) throw new BadInputError(`name: ${config.presto.user} is the pipeline's own Trino user; pick another name`);
   const apiKey = newKeyText(randomBytes(24));
   const record = newKeyRecord(input, apiKey, nowMs);
   writeKeyStore(config, addKey(readKeyStore(config), record));

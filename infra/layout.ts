@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import type { PathsConfig } from '../core/config';
 import { VERSIONS } from './versions';
 
-export type ServiceName = 'temporal' | 'kafka' | 'schema_registry' | 's3' | 'presto' | 'redis' | 'collector' | 'worker';
+export type ServiceName = 'temporal' | 'kafka' | 'schema_registry' | 's3' | 'presto' | 'redis' | 'collector' | 'worker' | 'api';
 
 /** The real servers of the stack, installed and started first. */
 export const INFRA_SERVICES: readonly ServiceName[] = ['temporal', 'kafka', 'schema_registry', 's3', 'presto', 'redis'];
 /** clicklake's own processes, started once the servers answer and the bootstrap has run. */
-export const APP_SERVICES: readonly ServiceName[] = ['collector', 'worker'];
+export const APP_SERVICES: readonly ServiceName[] = ['collector', 'worker', 'api'];
 export const SERVICE_NAMES: readonly ServiceName[] = [...INFRA_SERVICES, ...APP_SERVICES];
 
 export interface Layout {

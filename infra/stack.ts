@@ -8,6 +8,7 @@ import { errorMessage, StackError } from '../core/errors';
 import { bootstrap } from './bootstrap';
 import { APP_SERVICES, INFRA_SERVICES, layoutOf, SERVICE_NAMES, type ServiceName } from './layout';
 import { runningPid, stopDaemon, tailFile } from './process';
+import { api } from './services/api';
 import { collector } from './services/collector';
 import { kafka } from './services/kafka';
 import { presto } from './services/presto';
@@ -27,6 +28,7 @@ export const SERVICES: Readonly<Record<ServiceName, LocalService>> = {
   redis,
   collector,
   worker,
+  api,
 };
 
 export interface ServiceStatus extends ProbeResult {

@@ -125,3 +125,19 @@ describe('metrics router', () => {
     expect(b).toMatchObject({ impressions: 0, clicks: 0, ctr: null, source: 'gold' });
   });
 });
+
+describe('metrics router: hours not over', () => {
+  it('keeps the current hour, and an hour published before it ended, with Redis', () => {
+    const now = parseHourKey('2026-11-22T12').startMs + 20 * MINUTE_MS;
+    const early = new Map<string, PublishedHour>([
+      ['2026-11-22T12', { version: 'vnow', publishedRuns: 1, lastPublishedMs: now - MINUTE_MS }],
+      ['2026-11-22T11', { version: 'vearly', publishedRuns: 1, lastPublishedMs: parseHourKey('2026-11-22T11').startMs + 50 * MINUTE_MS }],
+      ['2026-11-22T10', { version: 'vnoaudit', publishedRuns: 1, lastPublishedMs: null }],
+    ]);
+    expect(planHours(['2026-11-22T10', '2026-11-22T11', '2026-11-22T12'], early, now, 1).map((p) => [p.source, p.version])).toEqual([
+      ['gold', 'vnoaudit'],
+      ['realtime', null],
+      ['realtime', null],
+    ]);
+  });
+});

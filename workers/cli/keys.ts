@@ -31,9 +31,12 @@ function listing(k: KeyRecord): KeyListing {
   };
 }
 
-/** Lets Trino's access rules follow the change (Trino re-reads its rules file by itself). */
+/** Trino's access rules follow the change: rules.json rewritten, re-read by Trino within a second. */
 async function afterChange(): Promise<void> {
-  // Wired once infra/trinoRules.ts lands.
+  const { writeTrinoRules } = await import('../../infra/trinoRules');
+  writeTrinoRules(loadConfig());
+  // Trino re-reads the file every second (security.refresh-period): the new rules hold after that.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
 }
 
 export const keysCreateCommand = defineCommand({

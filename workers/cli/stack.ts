@@ -18,8 +18,9 @@ export function formatStackStatus(status: StackStatus): string {
 
 /** Installs (cached) and starts the stack, then bootstraps it and ensures the always-on workflows and schedules. */
 export async function bringUp(progress: (message: string) => void): Promise<{ config: ClicklakeConfig; status: StackStatus }> {
-  const [{ ensureSecrets }, { layoutOf }, { stackUp }, { ensureLakeWorkflows }] = await Promise.all([
+  const [{ ensureSecrets }, { ensureAdminKey }, { layoutOf }, { stackUp }, { ensureLakeWorkflows }] = await Promise.all([
     import('../../infra/secrets'),
+    import('../../infra/keyStore'),
     import('../../infra/layout'),
     import('../../infra/stack'),
     import('../schedules'),
@@ -27,6 +28,8 @@ export async function bringUp(progress: (message: string) => void): Promise<{ co
   // Secrets are generated before the first start; the config is read again to include them.
   ensureSecrets(layoutOf(loadConfig().paths).secretsFile);
   const config = loadConfig();
+  // The local admin key exists before Trino starts, so its first rules name the admin.
+  ensureAdminKey(config, Date.now());
   return { config, status: await stackUp(config, progress, [ensureLakeWorkflows]) };
 }
 
