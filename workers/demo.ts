@@ -98,7 +98,7 @@ export async function runDemo(config: ClicklakeConfig, status: StackStatus, opti
   const quiet = await findQuietWindow(config, now);
   const day = new Date(quiet.targetMs).toISOString().slice(0, 10);
   progress(`sending ${options.ratePerSec} events/s for ${options.durationSec} s through the collector into ${day} (5% late, 1% too late, 3% duplicates, 2% malformed)`);
-  const result = await generate(config.collector, demoTraffic(options, quiet.targetMs - now), undefined);
+  const result = await generate(config.collector, { ...demoTraffic(options, quiet.targetMs - now), lake: config.s3 }, undefined);
   const truth = writeTruth(truthFile, result);
   const hours = await promoteAll(config, hoursToPromote(result.accepted), progress);
   // Daily tables are compared only when the whole day held nothing but this traffic.

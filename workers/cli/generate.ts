@@ -35,6 +35,8 @@ export const generateCommand = defineCommand({
       batchSize: o.batch,
       concurrency: o.concurrency,
       gzip: o.gzip,
+      // The campaigns' advertisers (lake.gold.dim_campaign), for per-advertiser access.
+      lake: config.s3,
       traffic: {
         seed: o.seed ?? Date.now() % MAX_SEED,
         campaigns: o.campaigns,
