@@ -241,3 +241,44 @@ export function ctrRouteReason(granularity: Granularity, plans: readonly HourPla
   }
   return `${parts.join('; ')}; each hour is read from one source only`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Day-grain metrics of distinct users (DAU, title plays): a day is one Gold row or nothing, since
+// distinct counts do not add up over hours; a day without a current summary is read from Silver.
+
+export interface DayPlan {
+  readonly dt: string;
+  readonly source: 'gold' | 'silver';
+  readonly version: string | null;
+  readonly state: BucketState;
+}
+
+/** The days from `fromMs` to `toMs` (day-aligned by checkRange), each from its summary when current. */
+export function planDays(range: MetricsRange, days: ReadonlyMap<string, PublishedDay>, lastHourPublishMs: ReadonlyMap<string, number>, nowMs: number, finalAfterHours: number): DayPlan[] {
+  const out: DayPlan[] = [];
+  for (let t = range.fromMs; t < range.toMs; t += DAY_MS) {
+    const dt = dayOf(t);
+    const day = days.get(dt);
+    const ended = nowMs >= t + DAY_MS;
+    // Current: the day is over and its summary was switched after the last of its hours was.
+    if (day !== undefined && ended && day.publishedAtMs >= (lastHourPublishMs.get(dt) ?? 0)) {
+      out.push({ dt, source: 'gold', version: day.version, state: nowMs >= t + DAY_MS + finalAfterHours * HOUR_MS ? 'final' : 'provisional' });
+    } else out.push({ dt, source: 'silver', version: null, state: 'provisional' });
+  }
+  return out;
+}
+
+export function dayRouteReason(table: string, plans: readonly DayPlan[], masked: boolean): string {
+  const gold = plans.filter((p) => p.source === 'gold').length;
+  const silver = plans.length - gold;
+  const parts: string[] = [];
+  if (gold > 0) parts.push(`${gold} day(s) from ${table}`);
+  if (silver > 0) {
+    parts.push(
+      masked
+        ? `${silver} day(s) without a current summary: their distinct users need user_key, which this role does not read (values null)`
+        : `${silver} day(s) without a current summary (not over, or an hour published after it) from lake.silver.events over the hours published so far (provisional)`,
+    );
+  }
+  return parts.join('; ');
+}

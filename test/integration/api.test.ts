@@ -28,8 +28,9 @@ interface ClientEvent {
   readonly event_type: string;
   readonly event_time: number;
   readonly user_id: string;
-  readonly campaign_id: string;
-  readonly ad_id: string;
+  readonly campaign_id?: string;
+  readonly ad_id?: string;
+  readonly title_id?: string;
   readonly device_type: string;
 }
 
@@ -74,6 +75,7 @@ describe('serving API', () => {
   const admin = localAdminKey(config) as string;
   const scope = newIdScope();
   const campaign = `${scope}c00001`;
+  const title = `${scope}t0001`;
   const nowMs = Date.now();
   const B = hourKey(nowMs);
   const A = hourKey(nowMs - HOUR_MS);
@@ -104,6 +106,7 @@ describe('serving API', () => {
 
   function count(events: readonly ClientEvent[]): void {
     for (const e of events) {
+      if (e.event_type === 'video_play') continue;
       const hour = hourKey(e.event_time);
       const t = truth.get(hour) ?? { impressions: 0, clicks: 0 };
       if (e.event_type === 'ad_impression') t.impressions++;
@@ -125,7 +128,9 @@ describe('serving API', () => {
     const inA = Array.from({ length: 40 }, (_, i) => event(i % 6 === 0 ? 'ad_click' : 'ad_impression', aStart + (i % 60) * MINUTE_MS + 1000));
     const bSpan = Math.max(1, Math.floor((Date.now() - bStart) / MINUTE_MS));
     const inB = Array.from({ length: 25 }, (_, i) => event(i % 5 === 0 ? 'ad_click' : 'ad_impression', bStart + (i % bSpan) * MINUTE_MS + 500));
-    await send([...inA, ...inB]);
+    // Plays of this run's own title in A, by three users.
+    const plays = [0, 1, 2, 3, 4].map((i): ClientEvent => ({ event_id: `${scope}p${i}-${randomBytes(3).toString('hex')}`, event_type: 'video_play', event_time: aStart + (10 + i) * MINUTE_MS, user_id: `${scope}u${i % 3}`, title_id: title, device_type: 'tv' }));
+    await send([...inA, ...inB, ...plays]);
     // A client retry: the same events again; counted once everywhere.
     await send([inA[0] as ClientEvent, inB[0] as ClientEvent]);
     count([...inA, ...inB]);
@@ -174,6 +179,23 @@ describe('serving API', () => {
     expect({ impressions: day?.impressions, clicks: day?.clicks }).toEqual(expected);
   });
 
+  it('answers title plays and DAU at day grain, from Silver while the day has no current summary', async () => {
+    const day = A.slice(0, 10);
+    const next = hourKey(parseHourKey(`${day}T00`).startMs + 24 * HOUR_MS).slice(0, 10);
+    const r = await get(`/v1/metrics/title-plays?title_id=${title}&from=${day}&to=${next}`, admin);
+    expect(r.status).toBe(200);
+    const body = r.body as { buckets: Array<Record<string, unknown>>; route: { reason: string } };
+    // The day of A is not over (or was promoted before A's events): its distinct viewers come from Silver.
+    expect(body.buckets).toEqual([expect.objectContaining({ start: `${day}T00:00:00Z`, source: 'silver', state: 'provisional', plays: 5, unique_viewers: 3 })]);
+    expect(body.route.reason).toMatch(/from lake.silver.events/);
+    const dau = (await get(`/v1/metrics/dau?from=${day}&to=${next}&device_type=tv`, admin)).body as { buckets: Array<{ dau: number; source: string }> };
+    const { Presto } = await import('../../activities/clients');
+    const [direct] = await new Presto(config.presto).queryObjects(`SELECT count(DISTINCT user_key) AS n FROM lake.silver.events WHERE dt = '${day}' AND coalesce(device_type, 'other') = 'tv'`);
+    expect(dau.buckets[0]).toMatchObject({ source: 'silver', dau: Number(direct?.n) });
+    expect(dau.buckets[0]?.dau).toBeGreaterThanOrEqual(3);
+    expect((await get(`/v1/metrics/title-plays?from=${day}&to=${next}`, admin)).body).toMatchObject({ error: 'bad_request', detail: expect.stringMatching(/^title_id: required/) });
+  });
+
   it('caches an answer of published hours, and a restatement of A is a miss with the new count', async () => {
     const first = await ctr(A, B, 'hour');
     const second = await ctr(A, B, 'hour');
@@ -186,15 +208,21 @@ describe('serving API', () => {
     const late = [event('ad_impression', aStart + 59 * MINUTE_MS), event('ad_impression', aStart + 59 * MINUTE_MS + 1), event('ad_click', aStart + 59 * MINUTE_MS + 2)];
     await send(late);
     count(late);
-    const after = await until(
+    // Once Gold (read in Trino directly) holds the late events, the very next answer must too: never the cached one.
+    const { Presto } = await import('../../activities/clients');
+    const presto = new Presto(config.presto);
+    const { dt, hr } = parseHourKey(A);
+    await until(
       'A restated with the late events',
       async () => {
         await runPromoteHour(config, A, { acceptQuality: true });
-        return ctr(A, B, 'hour');
+        const [row] = await presto.queryObjects(`SELECT impressions FROM lake.gold.ctr_hourly WHERE dt = '${dt}' AND hr = '${hr}' AND campaign_id = '${campaign}'`);
+        return Number(row?.impressions);
       },
-      (body) => body.buckets[0]?.impressions === truth.get(A)?.impressions,
+      (impressions) => impressions === truth.get(A)?.impressions,
       240_000,
     );
+    const after = await ctr(A, B, 'hour');
     expect(after.cache).toBe('miss');
     expect(after.buckets[0]).toMatchObject({ source: 'gold', state: 'restated', ...truth.get(A) });
     expect(after.buckets[0]?.version).not.toBe(before);

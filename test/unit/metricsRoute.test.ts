@@ -141,3 +141,30 @@ describe('metrics router: hours not over', () => {
     ]);
   });
 });
+
+describe('metrics router: days of distinct users', () => {
+  it('takes a day from its summary only when the day is over and the summary is newer than its hours', async () => {
+    const { planDays, dayRouteReason } = await import('../../core/metricsRoute');
+    const d = (dt: string) => parseHourKey(`${dt}T00`).startMs;
+    const now = d('2026-11-23') + 3 * HOUR_MS;
+    const range = checkRange(d('2026-11-20'), d('2026-11-24'), 'day');
+    const days = new Map([
+      ['2026-11-20', { version: 'v20', publishedAtMs: d('2026-11-21') + HOUR_MS }],
+      ['2026-11-21', { version: 'v21', publishedAtMs: d('2026-11-22') + HOUR_MS }],
+      ['2026-11-22', { version: 'v22', publishedAtMs: d('2026-11-23') + HOUR_MS }],
+    ]);
+    // 11-21 had an hour restated after its summary.
+    const lastHour = new Map([
+      ['2026-11-20', d('2026-11-21')],
+      ['2026-11-21', d('2026-11-22') + 2 * HOUR_MS],
+      ['2026-11-22', d('2026-11-23')],
+    ]);
+    expect(planDays(range, days, lastHour, now, 6)).toEqual([
+      { dt: '2026-11-20', source: 'gold', version: 'v20', state: 'final' },
+      { dt: '2026-11-21', source: 'silver', version: null, state: 'provisional' },
+      { dt: '2026-11-22', source: 'gold', version: 'v22', state: 'provisional' },
+      { dt: '2026-11-23', source: 'silver', version: null, state: 'provisional' },
+    ]);
+    expect(dayRouteReason('lake.gold.dau_daily', planDays(range, days, lastHour, now, 6), true)).toMatch(/^2 day\(s\) from lake.gold.dau_daily; 2 day\(s\) .*does not read/);
+  });
+});

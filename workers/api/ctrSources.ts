@@ -65,13 +65,13 @@ export async function publishedHours(r: LakeReaders, hours: readonly string[]): 
   return out;
 }
 
-/** Published days of campaign_daily among `days`, with when each was switched (its metastore object's time). */
-export async function publishedDays(r: LakeReaders, days: readonly string[]): Promise<Map<string, PublishedDay>> {
+/** Published days of a daily Gold table among `days`, with when each was switched (its metastore object's time). */
+export async function publishedDays(r: Pick<LakeReaders, 's3' | 'bucket'>, days: readonly string[], def: TableDef = GOLD_CAMPAIGN_DAILY): Promise<Map<string, PublishedDay>> {
   const entries = await inBatches(days, async (dt) => {
-    const location = await publishedLocation(r.s3, r.bucket, GOLD_CAMPAIGN_DAILY, { dt });
+    const location = await publishedLocation(r.s3, r.bucket, def, { dt });
     if (location === undefined) return undefined;
-    const head = await r.s3.send(new HeadObjectCommand({ Bucket: r.bucket, Key: partitionMetadataKey(GOLD_CAMPAIGN_DAILY, { dt }) }));
-    const version = versionOfKey(partitionPrefix(GOLD_CAMPAIGN_DAILY, { dt }), keyOfLocation(location, r.bucket)) ?? location;
+    const head = await r.s3.send(new HeadObjectCommand({ Bucket: r.bucket, Key: partitionMetadataKey(def, { dt }) }));
+    const version = versionOfKey(partitionPrefix(def, { dt }), keyOfLocation(location, r.bucket)) ?? location;
     return [dt, { version, publishedAtMs: head.LastModified?.getTime() ?? 0 }] as const;
   });
   return new Map(entries.filter((e): e is readonly [string, PublishedDay] => e !== undefined));
@@ -141,6 +141,15 @@ export async function campaignVisible(r: LakeReaders, campaignId: string): Promi
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
+/** Per day, when the last of its hours was published (the audit ledger). */
+export async function lastHourPublishes(r: Pick<LakeReaders, 'pipeline'>, days: readonly string[]): Promise<Map<string, number>> {
+  if (days.length === 0) return new Map();
+  const rows = await r.pipeline.queryObjects(
+    `SELECT dt, max(finished_at) AS last FROM ${qualifiedName(AUDIT_HOUR_RUNS)} WHERE layer = 'gold' AND status = 'published' AND dt IN (${days.map(quoteLiteral).join(', ')}) GROUP BY dt`,
+  );
+  return new Map(rows.map((row) => [String(row.dt), Number(row.last)]));
+}
+
 /**
  * The days among `days` whose daily Gold table `def` is not newer than every hour of the day: not
  * published, or published before one of its hours was (a day not promoted again since). A rewrite
@@ -148,10 +157,7 @@ export async function campaignVisible(r: LakeReaders, campaignId: string): Promi
  */
 export async function staleDays(r: Pick<LakeReaders, 's3' | 'bucket' | 'pipeline'>, def: TableDef, days: readonly string[]): Promise<string[]> {
   if (days.length === 0) return [];
-  const rows = await r.pipeline.queryObjects(
-    `SELECT dt, max(finished_at) AS last FROM ${qualifiedName(AUDIT_HOUR_RUNS)} WHERE layer = 'gold' AND status = 'published' AND dt IN (${days.map(quoteLiteral).join(', ')}) GROUP BY dt`,
-  );
-  const lastHour = new Map(rows.map((row) => [String(row.dt), Number(row.last)]));
+  const lastHour = await lastHourPublishes(r, days);
   const stale = await inBatches(days, async (dt) => {
     const head = await r.s3.send(new HeadObjectCommand({ Bucket: r.bucket, Key: partitionMetadataKey(def, { dt }) })).catch((err: { name?: string }) => {
       if (err.name === 'NotFound' || err.name === 'NoSuchKey') return undefined;

@@ -15,6 +15,7 @@ import { errorMessage, HttpError, QueryUserError } from '../../core/errors';
 import { repoPath } from '../../infra/repo';
 import { readBody } from '../httpBody';
 import { logLine } from '../log';
+import { dailyMetrics, parseDailyRequest } from './dailyMetrics';
 import { ctrMetrics, parseCtrRequest, type CtrDeps } from './metrics';
 import { parseQueryBody, runQuery, type QueryDeps } from './query';
 
@@ -124,6 +125,8 @@ async function route(state: ApiState, req: http.IncomingMessage, url: URL): Prom
   const release = admit(state, user);
   try {
     if (req.method === 'GET' && url.pathname === '/v1/metrics/ctr') return { status: 200, body: await ctrMetrics(deps.ctr, user, parseCtrRequest(url.searchParams), deps.now()) };
+    if (req.method === 'GET' && url.pathname === '/v1/metrics/dau') return { status: 200, body: await dailyMetrics(deps.ctr, user, parseDailyRequest('dau', url.searchParams), deps.now()) };
+    if (req.method === 'GET' && url.pathname === '/v1/metrics/title-plays') return { status: 200, body: await dailyMetrics(deps.ctr, user, parseDailyRequest('title-plays', url.searchParams), deps.now()) };
     if (req.method === 'POST' && url.pathname === '/v1/query') return { status: 200, body: await runQuery(deps.query, user, parseQueryBody(await jsonBody(req))) };
     if (req.method === 'GET' && url.pathname === '/v1/status') return { status: 200, body: await deps.status() };
     if (req.method === 'GET' && url.pathname === '/v1/realtime/top') {
