@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClicklakeConfig } from '../core/config';
+import { localAdminKey } from '../infra/keyStore';
 import { layoutOf } from '../infra/layout';
 import type { StackStatus } from '../infra/stack';
 import type { HourResult } from '../activities/promote';
@@ -73,7 +74,11 @@ async function promoteAll(config: ClicklakeConfig, hourKeys: readonly string[], 
 }
 
 function demoLinks(config: ClicklakeConfig): DemoReport['links'] {
+  const adminKey = localAdminKey(config);
   return {
+    // The key rides in the fragment: the browser never sends it in a URL, the page keeps it for its calls.
+    dashboard: `${config.api.url}/${adminKey === undefined ? '' : `#key=${adminKey}`}`,
+    metrics_api: `${config.api.url}/v1/metrics/ctr`,
     temporal_ui: config.temporal.uiUrl,
     presto_ui: `${config.presto.url}/ui/`,
     s3_console: `http://${config.s3.host}:${config.s3.consolePort}`,
@@ -103,6 +108,9 @@ export async function runDemo(config: ClicklakeConfig, status: StackStatus, opti
   const hours = await promoteAll(config, hoursToPromote(result.accepted), progress);
   // Daily tables are compared only when the whole day held nothing but this traffic.
   const verify = await verifyGold(config, truthFile, comparableTables(quiet));
+  // A few seconds of traffic dated now, so the dashboard's live minute CTR has something to draw.
+  progress('sending 5 s of live traffic (event time now) for the dashboard\'s real-time minutes');
+  await generate(config.collector, { ...demoTraffic({ ratePerSec: Math.min(options.ratePerSec, 1000), durationSec: 5 }, 0), lake: config.s3 }, undefined);
   return {
     day,
     quietDay: quiet.wholeDay,
@@ -115,6 +123,10 @@ export async function runDemo(config: ClicklakeConfig, status: StackStatus, opti
     topCampaigns: topCampaigns(truth.tables.ctr_hourly),
     links: demoLinks(config),
   };
+}
+
+function nextDay(dt: string): string {
+  return new Date(Date.parse(`${dt}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 export function formatDemo(report: DemoReport, secretsFile: string): string {
@@ -144,6 +156,9 @@ export function formatDemo(report: DemoReport, secretsFile: string): string {
     ),
     '',
     'Where to look:',
+    `  Dashboard          ${report.links.dashboard ?? ''}`,
+    `                     (live minute CTR: keep traffic flowing with  npx clicklake generate --rate 500 --duration 600)`,
+    `  Metrics API        ${report.links.metrics_api ?? ''}?campaign_id=${report.topCampaigns[0]?.campaign_id ?? 'C'}&from=${report.day}&to=${nextDay(report.day)}&granularity=hour   (docs/api.md; key: stack status --json)`,
     `  Temporal Web UI    ${report.links.temporal_ui}`,
     `  Presto (Trino) UI  ${report.links.presto_ui}   (catalog lake: schemas bronze, silver, gold, audit)`,
     `  S3 console         ${report.links.s3_console}   (credentials in ${secretsFile})`,
