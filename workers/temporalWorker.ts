@@ -1,6 +1,6 @@
 /** The Temporal worker process: runs every clicklake workflow and activity on the task queue. */
 import type { Server } from 'node:http';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { codeVersion } from './codeVersion';
 import { createKafka, createRedis, createS3, Presto } from '../activities/clients';
@@ -35,7 +35,25 @@ export interface CreatedWorker {
   readonly backfillWorker: Worker;
 }
 
-export async function createWorker(options: { taskQueue?: string } = {}): Promise<CreatedWorker> {
+/** What may differ between worker processes of one fleet; the stack's daemon gives none of it. */
+export interface CreateWorkerOptions {
+  readonly taskQueue?: string;
+  /** What Temporal records for this process's polls and tasks; the SDK's `<pid>@<host>` by default. */
+  readonly identity?: string;
+  /** Activities run at once on the main task queue; the SDK's default otherwise. */
+  readonly maxActivities?: number;
+  /** After shutdown() is asked, how long in-flight tasks may finish before their activities are cancelled; the SDK's 0 otherwise. */
+  readonly shutdownGraceMs?: number;
+  /** More activity interceptors, after the failure interceptor, on both queues. */
+  readonly activityInterceptors?: readonly ActivityInterceptorsFactory[];
+}
+
+/** The options that were given, without the absent ones (an explicit undefined would replace the SDK's default). */
+function given<T extends Record<string, unknown>>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+export async function createWorker(options: CreateWorkerOptions = {}): Promise<CreatedWorker> {
   const config = loadConfig();
   requireSecrets(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -43,22 +61,23 @@ export async function createWorker(options: { taskQueue?: string } = {}): Promis
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const activities = createActivities(deps);
   const metrics = createWorkerMetrics();
-  const worker = await Worker.create({
+  const common = {
     connection,
     namespace: config.temporal.namespace,
-    taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities,
-    interceptors: { activity: [activityFailureInterceptors(metrics)] },
+    interceptors: { activity: [activityFailureInterceptors(metrics), ...(options.activityInterceptors ?? [])] },
+    ...given({ identity: options.identity, shutdownGraceTime: options.shutdownGraceMs }),
+  };
+  const worker = await Worker.create({
+    ...common,
+    taskQueue,
+    ...given({ maxConcurrentActivityTaskExecutions: options.maxActivities }),
   });
   // Backfills and their children run on their own queue and slots, so live work never waits behind them.
   const backfillWorker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...common,
     taskQueue: config.backfill.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities,
-    interceptors: { activity: [activityFailureInterceptors(metrics)] },
     maxConcurrentActivityTaskExecutions: config.backfill.maxActivities,
     maxConcurrentWorkflowTaskExecutions: config.backfill.maxWorkflowTasks,
   });

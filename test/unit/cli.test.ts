@@ -93,7 +93,7 @@ describe('parseCommandLine', () => {
 describe('help --json', () => {
   it('lists every command with its options and their rules', () => {
     const doc = helpDocument(COMMANDS);
-    expect(doc.commands.map((c) => c.name)).toEqual(['stack up', 'stack down', 'stack status', 'demo', 'generate', 'status', 'promote', 'reconcile', 'backfill', 'compact', 'rollback', 'delete-user', 'keys create', 'keys list', 'keys revoke', 'ctr', 'query', 'verify', 'help']);
+    expect(doc.commands.map((c) => c.name)).toEqual(['stack up', 'stack down', 'stack status', 'demo', 'generate', 'status', 'promote', 'reconcile', 'backfill', 'compact', 'rollback', 'delete-user', 'keys create', 'keys list', 'keys revoke', 'worker', 'ctr', 'query', 'verify', 'help']);
     expect(doc.commands.find((c) => c.name === 'ctr')).toEqual({
       name: 'ctr',
       summary: 'minute-level CTR of a campaign from Redis, by event time',

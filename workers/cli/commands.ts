@@ -18,6 +18,7 @@ import { rollbackCommand } from './rollback';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './stack';
 import { statusCommand } from './status';
 import { verifyCommand } from './verify';
+import { workerCommand } from './worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   stackUpCommand,
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CliCommand[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
+  workerCommand,
   ctrCommand,
   queryCommand,
   verifyCommand,
