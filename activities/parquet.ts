@@ -46,8 +46,10 @@ function engine(threads: number | undefined): Promise<DuckDBInstance> {
   if (instance === undefined) {
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new BadInputError(`parquet threads: must be a whole number ≥ 1, got ${threads}`);
     // Spill files go to the system's temporary folder, not `.tmp` under the working directory
-    // (DuckDB's default for an in-memory database), which is the checkout for the worker.
-    const options: Record<string, string> = { temp_directory: path.join(os.tmpdir(), 'clicklake-duckdb') };
+    // (DuckDB's default for an in-memory database), which is the checkout for the worker. One folder
+    // per process and instance: DuckDB names its spill files alike, and two engines spilling into one
+    // folder at once fail (an I/O error, a crash seen with two worker processes).
+    const options: Record<string, string> = { temp_directory: path.join(os.tmpdir(), `clicklake-duckdb-${process.pid}-${key}`) };
     if (threads !== undefined) options.threads = String(threads);
     instance = DuckDBInstance.create(':memory:', options);
     engines.set(key, instance);

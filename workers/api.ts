@@ -82,7 +82,7 @@ export async function startApi(config: ClicklakeConfig): Promise<{ close: () => 
       cache,
       finalAfterHours: config.reconcile.finalAfterHours,
     },
-    query: { s3, bucket: config.s3.bucket, pipeline, prestoAs: (user) => prestoFor(config, clients, user.name), cache },
+    query: { s3, bucket: config.s3.bucket, prestoAs: (user) => prestoFor(config, clients, user.name), cache },
     readKeys: () => readKeyStore(config),
     keyStoreFile: keyStoreFile(config),
     limits: { queriesPerMinute: config.api.queriesPerMinute, concurrencyPerUser: config.api.concurrencyPerUser },

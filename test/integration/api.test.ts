@@ -251,6 +251,16 @@ describe('serving API', () => {
     const byCountry = (await postJson('/v1/query', admin, { sql: `SELECT country, count(*) AS n FROM lake.silver.events WHERE ${where} GROUP BY country` })).body as typeof a;
     expect(byCountry.route).toMatchObject({ table: 'lake.silver.events', rewritten: false, reason: expect.stringMatching(/country/) });
 
+    // Per day, the router would use campaign_daily: kept only when the day's summary is newer than A's
+    // last publish (the pipeline promotes the day again after a restated hour), else run on Silver
+    // with the reason. Either way the answer is Silver's.
+    const daily = `SELECT campaign_id, count_if(event_type = 'ad_click') AS clicks FROM lake.silver.events WHERE event_type IN ('ad_impression', 'ad_click') AND campaign_id = '${campaign}' AND dt = '${dt}' GROUP BY campaign_id`;
+    const perDay = (await postJson('/v1/query', admin, { sql: daily })).body as typeof a;
+    if (perDay.route.rewritten) expect(perDay.route).toMatchObject({ table: 'lake.gold.campaign_daily', reason: 'answered by lake.gold.campaign_daily' });
+    else expect(perDay.route).toMatchObject({ table: 'lake.silver.events', reason: expect.stringMatching(/^answered by lake.gold.campaign_daily; but lake.gold.campaign_daily of .* is older than its hours/) });
+    expect(perDay.rows).toEqual((await new Presto(config.presto).query(daily)).rows);
+    expect(Number(perDay.rows[0]?.[1])).toBeGreaterThanOrEqual(truth.get(A)?.clicks ?? 0);
+
     // Roles, enforced by Trino for the key's user even in hand-written SQL.
     const product = await cli<{ api_key: string }>(['keys', 'create', '--name', `product-${scope.slice(1, 9)}`, '--role', 'product', '--json']);
     const keys = await postJson('/v1/query', product.api_key, { sql: `SELECT user_key FROM lake.silver.events WHERE ${where} LIMIT 5` });

@@ -4,14 +4,14 @@
  * was published), and the counts of each source. Gold and Silver are read in Trino as the API
  * user, so the engine's own row filters apply; Redis is read only for a campaign the user may see.
  */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type Redis from 'ioredis';
 import type { Presto } from '../../activities/clients';
 import { keyOfLocation, publishedLocation } from '../../activities/lake';
 import { bucketKey, counterField, minuteOf } from '../../core/ctr';
 import { AUDIT_HOUR_RUNS, GOLD_CAMPAIGN_DAILY, GOLD_CTR_HOURLY, GOLD_DIM_CAMPAIGN, SILVER_EVENTS, partitionMetadataKey, partitionPrefix, qualifiedName, type TableDef } from '../../core/lakeTables';
 import type { Counts, PublishedDay, PublishedHour } from '../../core/metricsRoute';
-import { quoteLiteral } from '../../core/lake';
+import { METASTORE_PREFIX, quoteLiteral } from '../../core/lake';
 import { HOUR_MS, MINUTE_MS, parseDay, parseHourKey } from '../../core/time';
 import { versionOfKey } from '../../core/versions';
 
@@ -141,13 +141,24 @@ export async function campaignVisible(r: LakeReaders, campaignId: string): Promi
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
-/** Per day, when the last of its hours was published (the audit ledger). */
-export async function lastHourPublishes(r: Pick<LakeReaders, 'pipeline'>, days: readonly string[]): Promise<Map<string, number>> {
-  if (days.length === 0) return new Map();
-  const rows = await r.pipeline.queryObjects(
-    `SELECT dt, max(finished_at) AS last FROM ${qualifiedName(AUDIT_HOUR_RUNS)} WHERE layer = 'gold' AND status = 'published' AND dt IN (${days.map(quoteLiteral).join(', ')}) GROUP BY dt`,
-  );
-  return new Map(rows.map((row) => [String(row.dt), Number(row.last)]));
+/**
+ * Per day, when the last of its hours was published: the newest metastore object of Silver's hour
+ * partitions of the day (a publish writes it; Silver and hourly Gold are published together). From
+ * S3 alone, on the same clock as the daily summaries' objects it is compared with.
+ */
+export async function lastHourPublishes(r: Pick<LakeReaders, 's3' | 'bucket'>, days: readonly string[]): Promise<Map<string, number>> {
+  const entries = await inBatches(days, async (dt) => {
+    const prefix = `${METASTORE_PREFIX}${SILVER_EVENTS.schema}/${SILVER_EVENTS.table}/dt=${dt}/`;
+    let newest: number | undefined;
+    let token: string | undefined;
+    do {
+      const out = await r.s3.send(new ListObjectsV2Command({ Bucket: r.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of out.Contents ?? []) newest = Math.max(newest ?? 0, o.LastModified?.getTime() ?? 0);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return [dt, newest] as const;
+  });
+  return new Map(entries.filter((e): e is readonly [string, number] => e[1] !== undefined));
 }
 
 /**
@@ -155,7 +166,7 @@ export async function lastHourPublishes(r: Pick<LakeReaders, 'pipeline'>, days: 
  * published, or published before one of its hours was (a day not promoted again since). A rewrite
  * to that table would not equal the Silver query there.
  */
-export async function staleDays(r: Pick<LakeReaders, 's3' | 'bucket' | 'pipeline'>, def: TableDef, days: readonly string[]): Promise<string[]> {
+export async function staleDays(r: Pick<LakeReaders, 's3' | 'bucket'>, def: TableDef, days: readonly string[]): Promise<string[]> {
   if (days.length === 0) return [];
   const lastHour = await lastHourPublishes(r, days);
   const stale = await inBatches(days, async (dt) => {

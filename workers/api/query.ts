@@ -26,8 +26,6 @@ export interface QueryAnswer {
 export interface QueryDeps {
   readonly s3: S3Client;
   readonly bucket: string;
-  /** Trino as the pipeline's own user: the audit ledger, for the freshness of daily summaries. */
-  readonly pipeline: Presto;
   readonly prestoAs: (user: ApiUser) => Presto;
   readonly cache: AnswerCache;
 }
@@ -90,20 +88,40 @@ function daysOf(set: ValueSet): string[] | undefined {
   return out;
 }
 
-/**
- * The router's rewrite, kept only when it is exact now: a daily summary equals the Silver query on
- * the days whose summary was published after every one of their hours. Otherwise the user's own SQL
- * runs on Silver, and the reason says why.
- */
-async function freshRoute(deps: QueryDeps, sql: string, options: Parameters<typeof routeQuery>[1]): Promise<Route> {
-  const route = routeQuery(sql, options);
+/** Routes of SQL texts seen lately (the parse costs ~15 ms; the route is a pure function of text and options). */
+const ROUTES = new Map<string, { route: Route; original: ReturnType<typeof fingerprint> }>();
+const MAX_ROUTES = 2000;
+
+function routeOf(sql: string, options: NonNullable<Parameters<typeof routeQuery>[1]>): { route: Route; original: ReturnType<typeof fingerprint> } {
+  const memo = `${options.userKeyMasked === true ? 1 : 0}${options.campaignFiltered === true ? 1 : 0}${sql}`;
+  let hit = ROUTES.get(memo);
+  if (hit === undefined) {
+    const route = routeQuery(sql, options);
+    hit = { route, original: route.rewritten ? fingerprint(sql, options) : { hash: route.fingerprint, normalizedSql: '', tables: route.tables, partitions: route.partitions } };
+    if (ROUTES.size >= MAX_ROUTES) ROUTES.delete(ROUTES.keys().next().value as string);
+    ROUTES.set(memo, hit);
+  }
+  return hit;
+}
+
+/** A rewrite to a daily summary (hourly ones are published with their Silver hour, always equal). */
+function dailyRewrite(route: Route): TableDef | undefined {
   const def = TABLES.get(route.table);
-  if (!route.rewritten || def === undefined || def.partitionedBy.includes('hr')) return route;
+  return route.rewritten && def !== undefined && !def.partitionedBy.includes('hr') ? def : undefined;
+}
+
+/**
+ * The rewrite kept only when it is exact now: a daily summary equals the Silver query on the days
+ * whose summary was published after every one of their hours. Otherwise the user's own SQL runs as
+ * written, and the reason says why.
+ */
+async function freshRoute(deps: QueryDeps, sql: string, route: Route, original: ReturnType<typeof fingerprint>): Promise<Route> {
+  const def = dailyRewrite(route);
+  if (def === undefined) return route;
   const range = route.partitions.find((p) => p.table === route.table);
   const days = range === undefined ? undefined : daysOf(range.dt);
   const stale = days === undefined ? undefined : await staleDays(deps, def, days);
   if (stale !== undefined && stale.length === 0) return route;
-  const original = fingerprint(sql, options);
   const why = stale === undefined ? `its days are not bounded to at most ${MAX_CHECKED_DAYS}` : `${route.table} of ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' …' : ''} is older than its hours (day not promoted again yet)`;
   return { ...route, sql, table: original.tables[0] ?? '', rewritten: false, reason: `${route.reason}; but ${why}: ran as written`, tables: original.tables, partitions: original.partitions };
 }
@@ -111,14 +129,18 @@ async function freshRoute(deps: QueryDeps, sql: string, options: Parameters<type
 export async function runQuery(deps: QueryDeps, user: ApiUser, sql: string): Promise<QueryAnswer> {
   // What Trino will hide from this user changes what a summary may stand for (core/trinoRules.ts).
   const masked = user.role === 'product' || user.role === 'campaign_manager';
-  const route = await freshRoute(deps, sql, { userKeyMasked: masked, campaignFiltered: user.role === 'campaign_manager' });
-  const routeOut = { table: route.table, rewritten: route.rewritten, reason: route.reason };
-  const stamps = await stampsOf(deps, route.tables, route.partitions);
-  const key = stamps === undefined ? undefined : createHash('sha256').update(JSON.stringify({ what: 'sql', user: user.name, fingerprint: route.fingerprint, stamps })).digest('hex');
+  const { route: routed, original } = routeOf(sql, { userKeyMasked: masked, campaignFiltered: user.role === 'campaign_manager' });
+  // The key holds the stamps of what either answer reads: for a daily rewrite the summary and the
+  // Silver hours under it (whose publishes decide whether the rewrite stands), so a hit needs no check.
+  const read = dailyRewrite(routed) === undefined ? routed : { tables: [...new Set([...routed.tables, ...original.tables])], partitions: [...routed.partitions, ...original.partitions] };
+  const stamps = await stampsOf(deps, read.tables, read.partitions);
+  const key = stamps === undefined ? undefined : createHash('sha256').update(JSON.stringify({ what: 'sql', user: user.name, fingerprint: routed.fingerprint, stamps })).digest('hex');
   if (key !== undefined) {
     const cached = await deps.cache.get<Omit<QueryAnswer, 'cache'>>(key);
     if (cached !== undefined) return { ...cached, cache: 'hit' };
   }
+  const route = await freshRoute(deps, sql, routed, original);
+  const routeOut = { table: route.table, rewritten: route.rewritten, reason: route.reason };
   const result = await deps.prestoAs(user).query(route.sql);
   const answer = { columns: result.columns.map((c) => c.name), rows: result.rows, route: routeOut, fingerprint: route.fingerprint };
   if (key !== undefined) await deps.cache.set(key, answer);
