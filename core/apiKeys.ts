@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { BadInputError } from './errors';
 
-export const ROLES = ['admin', 'analyst', 'finance', 'product', 'campaign_manager'] as const;
+/** The serving API's roles (CONTRACT §2b), then `collector`: a key that only sends events to the collector. */
+export const ROLES = ['admin', 'analyst', 'finance', 'product', 'campaign_manager', 'collector'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** One key as stored: never the key itself. */
@@ -118,6 +119,14 @@ export function authenticate(store: KeyStore, presented: string): ApiUser | unde
   const record = store.keys.find((k) => k.sha256 === digest && k.revoked_at === undefined);
   if (record === undefined) return undefined;
   return { name: record.name, role: record.role, ...(record.advertiser_id === undefined ? {} : { advertiser_id: record.advertiser_id }), key_id: record.id };
+}
+
+/**
+ * Digests of the active keys the collector accepts (besides its configured ones): `collector` keys
+ * and `admin` keys.
+ */
+export function collectorKeyDigests(store: KeyStore): string[] {
+  return store.keys.filter((k) => k.revoked_at === undefined && (k.role === 'collector' || k.role === 'admin')).map((k) => k.sha256);
 }
 
 /** The users with at least one active key (for the engine's rules: core/trinoRules.ts). */

@@ -15,6 +15,7 @@
  * | finance          |        |        | yes  | yes   | visible  | all                          |
  * | product          |        | yes    | yes  |       | NULL     | all                          |
  * | campaign_manager |        | yes*   | yes* |       | NULL     | its advertiser's campaigns   |
+ * | collector        |        |        |      |       |          | none (it only sends events)  |
  *
  * (*) only the tables with a `campaign_id` column, each filtered to the campaigns of the key's
  * advertiser through lake.gold.dim_campaign (the subquery runs as the pipeline user).
@@ -109,6 +110,7 @@ export const ROLE_SCHEMAS: Readonly<Record<Role, readonly LakeSchema[]>> = {
   finance: ['gold', 'audit'],
   product: ['silver', 'gold'],
   campaign_manager: ['silver', 'gold'],
+  collector: [],
 };
 
 /** Personal-data columns NULL for these roles (user_key is a stable pseudonym of a person). */
@@ -118,10 +120,11 @@ export const MASKED_COLUMNS: Readonly<Record<Role, readonly string[]>> = {
   finance: [],
   product: ['user_key'],
   campaign_manager: ['user_key'],
+  collector: ['user_key'],
 };
 
 const ALL_TABLE_PRIVILEGES: readonly TablePrivilege[] = ['SELECT', 'INSERT', 'DELETE', 'UPDATE', 'OWNERSHIP', 'GRANT_SELECT'];
-const ROLE_ORDER: readonly Role[] = ['admin', 'analyst', 'finance', 'product', 'campaign_manager'];
+const ROLE_ORDER: readonly Role[] = ['admin', 'analyst', 'finance', 'product', 'campaign_manager', 'collector'];
 
 /** A Java regex matching exactly `name` (Trino matches the whole user name). */
 export function exactRegex(name: string): string {

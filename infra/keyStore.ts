@@ -92,3 +92,30 @@ export function localAdminKey(config: Pick<ClicklakeConfig, 'paths'>): string | 
   }
 }
 
+
+/**
+ * The store as a long-running process sees it: re-read when the file's mtime changes, looked at
+ * no more than every `everyMs` (a `keys create` or `revoke` takes effect within that).
+ */
+export function watchKeyStore(config: Pick<ClicklakeConfig, 'paths'>, everyMs = 500): () => KeyStore {
+  const file = keyStoreFile(config);
+  let store = EMPTY_KEY_STORE;
+  let mtimeMs = -2;
+  let checkedMs = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - checkedMs < everyMs) return store;
+    checkedMs = now;
+    let current = -1;
+    try {
+      current = fs.statSync(file).mtimeMs;
+    } catch {
+      // No store yet: no keys.
+    }
+    if (current !== mtimeMs) {
+      store = current === -1 ? EMPTY_KEY_STORE : readKeyStore(config);
+      mtimeMs = current;
+    }
+    return store;
+  };
+}

@@ -22,6 +22,8 @@ import {
 } from '../core/event';
 import { encodeEventBatch } from '../core/eventWire';
 import { errorMessage, HttpError } from '../core/errors';
+import { collectorKeyDigests, type KeyStore } from '../core/apiKeys';
+import { watchKeyStore } from '../infra/keyStore';
 import { createRedis } from '../activities/clients';
 import { readRealtimeCtr } from '../activities/ctr';
 import { readDrift } from '../activities/drift';
@@ -36,6 +38,8 @@ import { createCollectorMetrics, type CollectorMetrics } from './metrics';
 import { redisErrorReporter } from './redisErrors';
 
 export interface CollectorDeps {
+  /** SHA-256 digests of the key store's collector and admin keys (`clicklake keys`), read as they change. */
+  readonly storeKeyDigests?: () => readonly Buffer[];
   readonly config: ClicklakeConfig;
   readonly sink: Pick<EventSink, 'publishMessages' | 'encode' | 'encodeWire' | 'encodeDeadLetter' | 'schemaId'>;
   readonly metrics: CollectorMetrics;
@@ -247,7 +251,7 @@ async function publishWithin(state: CollectorState, publishing: Promise<void>, t
 
 /** POST /v1/events: authenticate, read, validate, admit, publish, answer (CONTRACT §2). */
 async function postEvents(state: CollectorState, req: http.IncomingMessage): Promise<RouteAnswer> {
-  const keyId = authenticate(req, state.keyDigests);
+  const keyId = authenticate(req, [...state.keyDigests, ...(state.deps.storeKeyDigests?.() ?? [])]);
   const raw = await readRequestBody(req);
   const receivedAt = state.deps.now();
   const batch = judgeBody(state, raw, keyId, defaultValidationContext(receivedAt));
@@ -337,6 +341,21 @@ export function createCollectorServer(deps: CollectorDeps): http.Server {
   return http.createServer((req, res) => handle(state, req, res));
 }
 
+/** The store's collector keys as digests, recomputed only when the store changes. */
+function storeDigests(config: ClicklakeConfig): () => readonly Buffer[] {
+  const read = watchKeyStore(config);
+  let last: KeyStore | undefined;
+  let digests: readonly Buffer[] = [];
+  return () => {
+    const store = read();
+    if (store !== last) {
+      last = store;
+      digests = collectorKeyDigests(store).map((hex) => Buffer.from(hex, 'hex'));
+    }
+    return digests;
+  };
+}
+
 /** Connects to Kafka and the registry, registers the event schema, and listens. */
 export async function startCollector(config: ClicklakeConfig): Promise<{ server: http.Server; close: () => Promise<void> }> {
   const registry = new SchemaRegistryClient(config.schemaRegistry.url);
@@ -384,6 +403,7 @@ export async function startCollector(config: ClicklakeConfig): Promise<{ server:
     now: Date.now,
     isReady: () => sink.healthy,
     readCtr: (campaignId, minutes) => readRealtimeCtr(redis, campaignId, minutes, Date.now(), config.ctr.keyPrefix),
+    storeKeyDigests: storeDigests(config),
   });
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 60_000;

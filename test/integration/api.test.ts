@@ -308,6 +308,15 @@ describe('serving API', () => {
     expect(codes.filter((c) => c === 429)).toHaveLength(2);
     expect(answers.find((a) => a.status === 200)?.body).toMatchObject({ columns: ['n'], rows: [[30_000_000]] });
 
+    // A collector key sends events (the collector reads the same store) and reads nothing here.
+    const sender = await cli<{ api_key: string }>(['keys', 'create', '--name', `${user}-app`, '--role', 'collector', '--json']);
+    const postWith = (k: string) =>
+      fetch(`${config.collector.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: [event('ad_impression', Date.now() - 1000)] }) }).then((r) => r.status);
+    expect(await until('the collector accepts the new key', () => postWith(sender.api_key), (st) => st === 200, 10_000)).toBe(200);
+    expect(await get(`/v1/metrics/ctr?campaign_id=${campaign}&from=${A}&to=${B}`, sender.api_key)).toMatchObject({ status: 403, body: { detail: expect.stringMatching(/^role: a collector key only sends events/) } });
+    await cli(['keys', 'revoke', '--name', `${user}-app`, '--json']);
+    expect(await until('the collector refuses the revoked key', () => postWith(sender.api_key), (st) => st === 401, 10_000)).toBe(401);
+
     await cli(['keys', 'revoke', '--name', user, '--json']);
     // The API re-reads the store when it changes.
     await until('revoked key refused', () => get(`/v1/metrics/ctr?campaign_id=${campaign}&from=${A}&to=${B}`, key).then((r) => r.status), (s) => s === 401, 10_000);

@@ -34,6 +34,7 @@ const NAMES: Readonly<Record<Role, string>> = {
   finance: `t${tag}-finance`,
   product: `t${tag}-product`,
   campaign_manager: `t${tag}-cm`,
+  collector: `t${tag}-collector`,
 };
 const UNKNOWN = `t${tag}-nokey`;
 
@@ -136,6 +137,8 @@ describe('Trino access rules on the real stack', () => {
     expect(await outcome(NAMES.campaign_manager, sql)).toMatch(/Access Denied/);
     expect(await outcome(NAMES.finance, sql)).toBe('allowed');
     expect(await outcome(NAMES.admin, sql)).toBe('allowed');
+    // A collector key only sends events: it reads nothing in the lake.
+    expect(await outcome(NAMES.collector, 'SELECT count(*) FROM lake.gold.ctr_hourly')).toMatch(/Access Denied/);
     expect(await outcome(NAMES.finance, 'SELECT count(*) FROM lake.silver.events')).toMatch(/Access Denied: Cannot select from table lake\.silver\.events/);
   });
 

@@ -37,12 +37,21 @@ describe('API keys', () => {
 
   it('refuses bad names, roles, advertisers and a second role for one user', () => {
     expect(() => newKeyRecord({ name: 'Bad Name', role: 'analyst' }, k1, 0)).toThrow(/name:/);
-    expect(() => newKeyRecord({ name: 'x', role: 'root' }, k1, 0)).toThrow(/role: must be one of admin, analyst, finance, product, campaign_manager/);
+    expect(() => newKeyRecord({ name: 'x', role: 'root' }, k1, 0)).toThrow(/role: must be one of admin, analyst, finance, product, campaign_manager, collector/);
     expect(() => newKeyRecord({ name: 'x', role: 'campaign_manager' }, k1, 0)).toThrow(/advertiser: a campaign_manager key needs --advertiser/);
     expect(() => newKeyRecord({ name: 'x', role: 'analyst', advertiser: 'a1' }, k1, 0)).toThrow(/advertiser: only a campaign_manager/);
     const finance = newKeyRecord({ name: 'ana', role: 'finance' }, k3, 0);
     expect(() => addKey(addKey(EMPTY_KEY_STORE, ana), finance)).toThrow(BadInputError);
     expect(() => addKey(addKey(EMPTY_KEY_STORE, ana), ana)).toThrow(/already stored/);
+  });
+
+  it('gives the collector the digests of active collector and admin keys only', async () => {
+    const { collectorKeyDigests } = await import('../../core/apiKeys');
+    const app = newKeyRecord({ name: 'app', role: 'collector' }, newKeyText(random(4)), 0);
+    const boss = newKeyRecord({ name: 'boss', role: 'admin' }, newKeyText(random(5)), 0);
+    const store = addKey(addKey(addKey(EMPTY_KEY_STORE, ana), app), boss);
+    expect(collectorKeyDigests(store).sort()).toEqual([app.sha256, boss.sha256].sort());
+    expect(collectorKeyDigests(revokeKeys(store, { name: 'app' }, 1).store)).toEqual([boss.sha256]);
   });
 
   it('reads back what it wrote and names the bad field of a damaged store', () => {

@@ -122,6 +122,7 @@ async function route(state: ApiState, req: http.IncomingMessage, url: URL): Prom
   if (req.method === 'GET' && url.pathname === '/healthz') return { status: 200, body: { status: 'ok' } };
   if (req.method === 'GET' && url.pathname === '/favicon.ico') return { status: 404, body: { error: 'not_found', detail: 'no icon' } };
   const user = userOf(state, req);
+  if (user.role === 'collector') throw new HttpError(403, { error: 'forbidden', detail: `role: a collector key only sends events to the collector (user ${user.name})` });
   const release = admit(state, user);
   try {
     if (req.method === 'GET' && url.pathname === '/v1/metrics/ctr') return { status: 200, body: await ctrMetrics(deps.ctr, user, parseCtrRequest(url.searchParams), deps.now()) };
