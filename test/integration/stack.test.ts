@@ -23,7 +23,7 @@ describe('clicklake stack status --json', () => {
   it('prints exactly one JSON document reporting every service healthy', () => {
     expect(result.code).toBe(0);
     expect(status.healthy).toBe(true);
-    expect(Object.keys(status.services).sort()).toEqual(['collector', 'kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal', 'worker']);
+    expect(Object.keys(status.services).sort()).toEqual(['api', 'collector', 'kafka', 'presto', 'redis', 's3', 'schema_registry', 'temporal', 'worker']);
     for (const [name, s] of Object.entries(status.services)) expect([name, s.healthy]).toEqual([name, true]);
   });
 
@@ -36,6 +36,7 @@ describe('clicklake stack status --json', () => {
     expect(s.presto).toEqual(expect.objectContaining({ url: expect.any(String) }));
     expect(s.redis).toEqual(expect.objectContaining({ url: expect.stringMatching(/^redis:\/\//) }));
     expect(s.collector).toEqual(expect.objectContaining({ url: expect.stringMatching(/^http:/), api_key: expect.stringMatching(/^ck_local_/) }));
+    expect(s.api).toEqual(expect.objectContaining({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), admin_key: expect.stringMatching(/^ck_/) }));
   });
 
   it('is backed by the real server processes', () => {
@@ -48,6 +49,7 @@ describe('clicklake stack status --json', () => {
       redis: /redis-server /,
       collector: /node .*workers\/collector\.js/,
       worker: /node .*workers\/temporalWorker\.js/,
+      api: /node .*workers\/api\.js/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
       const pid = status.services[name]?.pid;
