@@ -141,7 +141,7 @@ export function formatDemo(report: DemoReport, secretsFile: string): string {
     `Promoted ${report.hours.length} hours of ${report.day} through Temporal (Bronze -> Silver -> Gold), ledger per hour:`,
     ...report.hours.map((h) => {
       const l = h.silver;
-      return `  ${h.hour}  in ${String(l.rows_in).padStart(6)} = out ${String(l.rows_out).padStart(6)} + dup ${String(l.duplicates).padStart(4)} + rejected ${l.rejected} + late ${l.late}`;
+      return `  ${h.hour}  in ${String(l.rows_in).padStart(6)} = out ${String(l.rows_out).padStart(6)} + dup ${String(l.duplicates).padStart(4)} + rejected ${l.rejected} + late ${l.late}${l.erased > 0 ? ` + erased ${l.erased}` : ''}`;
     }),
     '',
     `Gold in Presto vs the truth: ${report.verify.ok ? 'EQUAL, to the row' : 'DIFFERENT'}` +

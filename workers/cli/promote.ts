@@ -36,7 +36,7 @@ export const promoteCommand = defineCommand({
         value: result,
         text: () =>
           `promoted ${result.hour} (version ${result.version})\n` +
-          `  silver: rows_in ${l.rows_in} = rows_out ${l.rows_out} + duplicates ${l.duplicates} + rejected ${l.rejected} + late ${l.late}\n` +
+          `  silver: rows_in ${l.rows_in} = rows_out ${l.rows_out} + duplicates ${l.duplicates} + rejected ${l.rejected} + late ${l.late} + erased ${l.erased}\n` +
           `  gold:   ${result.goldRows} ctr_hourly rows counting ${result.gold.rows_out} ad events of Silver\n` +
           (result.quality && result.quality.level !== 'ok' ? `  quality ${result.quality.level}: ${result.quality.reasons.join('; ')}\n` : ''),
       };
