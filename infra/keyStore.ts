@@ -95,16 +95,17 @@ export function localAdminKey(config: Pick<ClicklakeConfig, 'paths'>): string | 
 
 /**
  * The store as a long-running process sees it: re-read when the file's mtime changes, looked at
- * no more than every `everyMs` (a `keys create` or `revoke` takes effect within that).
+ * no more than every `everyMs` (a `keys create` or `revoke` takes effect within that), or at once
+ * when `force`d.
  */
-export function watchKeyStore(config: Pick<ClicklakeConfig, 'paths'>, everyMs = 500): () => KeyStore {
+export function watchKeyStore(config: Pick<ClicklakeConfig, 'paths'>, everyMs = 500): (force?: boolean) => KeyStore {
   const file = keyStoreFile(config);
   let store = EMPTY_KEY_STORE;
   let mtimeMs = -2;
   let checkedMs = -Infinity;
-  return () => {
+  return (force = false) => {
     const now = Date.now();
-    if (now - checkedMs < everyMs) return store;
+    if (!force && now - checkedMs < everyMs) return store;
     checkedMs = now;
     let current = -1;
     try {

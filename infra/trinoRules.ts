@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { activeUsers, EMPTY_KEY_STORE, parseKeyStore, type KeyStore } from '../core/apiKeys';
+import { activeUsers, type KeyStore } from '../core/apiKeys';
+import { readKeyStore } from './keyStore';
 import type { ClicklakeConfig } from '../core/config';
 import { trinoAccessRules, trinoRulesJson, type TrinoAccessRules } from '../core/trinoRules';
 import { layoutOf } from './layout';
@@ -21,19 +22,6 @@ export function trinoEtcDir(config: Pick<ClicklakeConfig, 'paths'>): string {
 /** The rules file named by access-control.properties. */
 export function trinoRulesFile(config: Pick<ClicklakeConfig, 'paths'>): string {
   return path.join(trinoEtcDir(config), 'rules.json');
-}
-
-/** `<state>/api-keys.json` (workers/keys.ts keeps it), or no keys when there is none yet. */
-export function readKeyStoreFile(config: Pick<ClicklakeConfig, 'paths'>): KeyStore {
-  const file = path.join(config.paths.stateDir, 'api-keys.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_KEY_STORE;
-    throw err;
-  }
-  return parseKeyStore(text, file);
 }
 
 /** The rules for a key store, as Trino will read them. */
@@ -53,7 +41,7 @@ export function writeFileAtomically(file: string, text: string): void {
  * (Re)writes rules.json for the store's active users (default: the store on disk). Trino applies it
  * within about a second (security.refresh-period). Returns the file and how many users it names.
  */
-export function writeTrinoRules(config: Config, store: KeyStore = readKeyStoreFile(config)): { file: string; users: number } {
+export function writeTrinoRules(config: Config, store: KeyStore = readKeyStore(config)): { file: string; users: number } {
   const file = trinoRulesFile(config);
   writeFileAtomically(file, trinoRulesJson(trinoRulesOf(config, store)));
   return { file, users: activeUsers(store).length };

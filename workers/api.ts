@@ -15,7 +15,7 @@ import { GOLD_DIM_CAMPAIGN, qualifiedName } from '../core/lakeTables';
 import { quoteLiteral } from '../core/lake';
 import { AnswerCache } from './api/cache';
 import { createApiServer } from './api/server';
-import { keyStoreFile, readKeyStore } from '../infra/keyStore';
+import { watchKeyStore } from '../infra/keyStore';
 import { logLine } from './log';
 
 /** The Trino client of a user: its queries run under its name, so Trino's rules for it apply. */
@@ -83,8 +83,7 @@ export async function startApi(config: ClicklakeConfig): Promise<{ close: () => 
       finalAfterHours: config.reconcile.finalAfterHours,
     },
     query: { s3, bucket: config.s3.bucket, prestoAs: (user) => prestoFor(config, clients, user.name), cache },
-    readKeys: () => readKeyStore(config),
-    keyStoreFile: keyStoreFile(config),
+    keys: watchKeyStore(config),
     limits: { queriesPerMinute: config.api.queriesPerMinute, concurrencyPerUser: config.api.concurrencyPerUser },
     status: async () => {
       // `clicklake status --json`, computed at most every 5 s however many pages poll it.

@@ -15,7 +15,8 @@ import { Presto } from '../../activities/clients';
 import { addKey, newKeyRecord, newKeyText, type KeyStore, type Role } from '../../core/apiKeys';
 import { campaignCatalog } from '../../core/generator';
 import { hourKey } from '../../core/time';
-import { readKeyStoreFile, writeTrinoRules } from '../../infra/trinoRules';
+import { readKeyStore } from '../../infra/keyStore';
+import { writeTrinoRules } from '../../infra/trinoRules';
 import { generate } from '../../workers/generate';
 import { findQuietWindow, newIdScope, runPromoteHour } from '../../workers/lakeCommands';
 import { stackConfig } from '../support/stack';
@@ -65,7 +66,7 @@ let hours: string[] = [];
 
 beforeAll(async () => {
   // The real users keep their rules while the test's are added.
-  let store: KeyStore = readKeyStoreFile(config);
+  let store: KeyStore = readKeyStore(config);
   const now = Date.now();
   for (const role of Object.keys(NAMES) as Role[]) {
     const record = newKeyRecord({ name: NAMES[role], role, ...(role === 'campaign_manager' ? { advertiser } : {}) }, newKeyText(randomBytes(24)), now);

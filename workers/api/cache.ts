@@ -12,10 +12,14 @@ import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { TableDef } from '../../core/lakeTables';
 import { METASTORE_PREFIX } from '../../core/lake';
+import { errorMessage } from '../../core/errors';
+import { logLine } from '../log';
 
 export class AnswerCache {
   hits = 0;
   misses = 0;
+  /** Redis failures met (each logged): answered as misses, never as failed requests. */
+  errors = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -32,8 +36,9 @@ export class AnswerCache {
       }
       this.hits++;
       return JSON.parse(text) as T;
-    } catch {
+    } catch (err) {
       this.misses++;
+      this.failed('get', err);
       return undefined;
     }
   }
@@ -42,9 +47,15 @@ export class AnswerCache {
     if (this.ttlSeconds === 0) return;
     try {
       await this.redis.set(`api:cache:${key}`, JSON.stringify(value), 'EX', this.ttlSeconds);
-    } catch {
+    } catch (err) {
       // Not cached: the next request computes it again.
+      this.failed('set', err);
     }
+  }
+
+  private failed(op: 'get' | 'set', err: unknown): void {
+    this.errors++;
+    logLine('api cache unavailable', { op, error: errorMessage(err), errors: this.errors });
   }
 }
 

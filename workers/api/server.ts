@@ -22,9 +22,8 @@ import { parseQueryBody, runQuery, type QueryDeps } from './query';
 export interface ApiDeps {
   readonly ctr: CtrDeps;
   readonly query: QueryDeps;
-  readonly readKeys: () => KeyStore;
-  /** The key store file: re-read when its mtime changes. */
-  readonly keyStoreFile: string;
+  /** The key store as it is now (infra/keyStore.ts watchKeyStore); `force` looks at the file at once. */
+  readonly keys: (force?: boolean) => KeyStore;
   readonly limits: { readonly queriesPerMinute: number; readonly concurrencyPerUser: number };
   readonly status: () => Promise<unknown>;
   readonly erase: (userId: unknown, suppress: unknown) => Promise<unknown>;
@@ -34,31 +33,16 @@ export interface ApiDeps {
 
 interface ApiState {
   readonly deps: ApiDeps;
-  keys: { store: KeyStore; mtimeMs: number; checkedMs: number };
   readonly buckets: Map<string, TokenBucketState>;
   readonly running: Map<string, number>;
 }
 
 const MAX_BODY = 256 * 1024;
 
-function currentKeys(state: ApiState, force = false): KeyStore {
-  const now = state.deps.now();
-  if (!force && now - state.keys.checkedMs < 500) return state.keys.store;
-  state.keys.checkedMs = now;
-  let mtimeMs = -1;
-  try {
-    mtimeMs = fs.statSync(state.deps.keyStoreFile).mtimeMs;
-  } catch {
-    // No store: no keys.
-  }
-  if (mtimeMs !== state.keys.mtimeMs) state.keys = { store: state.deps.readKeys(), mtimeMs, checkedMs: now };
-  return state.keys.store;
-}
-
 function userOf(state: ApiState, req: http.IncomingMessage): ApiUser {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   // An unknown key looks at the store once more: a key created a moment ago is accepted at once.
-  const user = m?.[1] === undefined ? undefined : (authenticate(currentKeys(state), m[1]) ?? authenticate(currentKeys(state, true), m[1]));
+  const user = m?.[1] === undefined ? undefined : (authenticate(state.deps.keys(), m[1]) ?? authenticate(state.deps.keys(true), m[1]));
   if (user === undefined) {
     const detail = req.headers.authorization ? 'authorization: unknown or revoked API key' : 'authorization: missing "Bearer <api key>" header';
     throw new HttpError(401, { error: 'unauthorized', detail }, { 'www-authenticate': 'Bearer' });
@@ -181,6 +165,6 @@ async function handle(state: ApiState, req: http.IncomingMessage, res: http.Serv
 }
 
 export function createApiServer(deps: ApiDeps): http.Server {
-  const state: ApiState = { deps, keys: { store: deps.readKeys(), mtimeMs: -2, checkedMs: -Infinity }, buckets: new Map(), running: new Map() };
+  const state: ApiState = { deps, buckets: new Map(), running: new Map() };
   return createServer((req, res) => void handle(state, req, res));
 }
