@@ -30,6 +30,7 @@ import {
   userKeySql,
   type KeptRelation,
 } from '../core/silverSql';
+import { crossShardLosersSql, multiShardUsersSql } from '../core/shardMerge';
 import { HOUR_MS, parseHourKey } from '../core/time';
 import { AD_EVENT_TYPES, EVENT_FIELD_NAMES } from '../schemas/eventRecord';
 import { storedColumnsSql, withConnection } from './parquet';
@@ -54,6 +55,20 @@ export interface SilverHourInput {
   readonly threads?: number;
   /** The erasure list's rule (core/erasure.ts): records it erases are dropped and counted `erased`. */
   readonly erasure?: ErasureRule;
+  /** A shard of a sharded hour: what the global pass decided (docs/sharding.md); absent for a whole hour. */
+  readonly shard?: ShardDecisions;
+}
+
+/** What a shard of a sharded hour takes from the global pass (core/shardMerge.ts). */
+export interface ShardDecisions {
+  /** Parquet (event_id) of the ids whose first received copy is in another shard; absent when there are none. */
+  readonly lostIdsFile?: string;
+  /**
+   * The users with derived-session events in several shards, sessionized by the global pass
+   * (globalShardSessions): Parquet (user_key), Parquet (event_id, session_id) of their events, and
+   * their end cursors. Absent when there are none.
+   */
+  readonly multiShard?: { readonly usersFile: string; readonly sessionsFile: string; readonly endState: SessionState };
 }
 
 export interface SilverHourOutput {
@@ -161,7 +176,7 @@ async function loadPrior(connection: DuckDBConnection, prior: SessionState): Pro
  * user_key once per user, not per event (most users have many events in an hour): every user of the
  * hour's records, a superset of the kept ones, which spares a join; then the rows of erased users.
  */
-async function loadUsers(connection: DuckDBConnection, input: SilverHourInput): Promise<void> {
+async function loadUsers(connection: DuckDBConnection, input: Pick<SilverHourInput, 'hmacKey' | 'erasure'>): Promise<void> {
   await connection.run(`CREATE TEMP TABLE users AS SELECT user_id, ${userKeySql('user_id', hmacPads(input.hmacKey))} AS user_key FROM (SELECT DISTINCT user_id FROM bronze)`);
   if ((input.erasure?.size ?? 0) === 0) return;
   await connection.run('CREATE TEMP TABLE erased_users (user_key VARCHAR, until_ms BIGINT)');
@@ -182,7 +197,14 @@ async function loadUsers(connection: DuckDBConnection, input: SilverHourInput): 
 /** Loads the prior cursors, derives the sessions of the kept records without one, and writes the Silver file. */
 async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, input: SilverHourInput): Promise<void> {
   await loadPrior(connection, input.priorState);
-  const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.where} AND b.session_id IS NULL)`;
+  const multi = input.shard?.multiShard;
+  if (multi !== undefined) {
+    await connection.run(`CREATE TEMP TABLE multi_users AS SELECT user_key FROM read_parquet(${quoteLiteral(multi.usersFile)})`);
+    await connection.run(`CREATE TEMP TABLE multi_sessions AS SELECT event_id, session_id FROM read_parquet(${quoteLiteral(multi.sessionsFile)})`);
+  }
+  // The global pass sessionized the multi-shard users already: their events take its ids.
+  const local = multi === undefined ? '' : ' AND u.user_key NOT IN (SELECT user_key FROM multi_users)';
+  const unsessioned = `(SELECT b.rn, u.user_key, b.event_time, b.session_id FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.where} AND b.session_id IS NULL${local})`;
   for (const statement of sessionsSql(unsessioned)) await connection.run(statement);
 
   const silverColumns = storedColumnsSql(SILVER_EVENTS, (column) => {
@@ -190,7 +212,7 @@ async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, inp
       case 'user_key':
         return 'u.user_key';
       case 'session_id':
-        return 'coalesce(b.session_id, d.session_id)';
+        return multi === undefined ? 'coalesce(b.session_id, d.session_id)' : 'coalesce(b.session_id, d.session_id, ms.session_id)';
       case 'country':
         return 'CASE WHEN b.fast THEN b.country ELSE v.country END';
       default:
@@ -201,7 +223,7 @@ async function writeSilver(connection: DuckDBConnection, kept: KeptRelation, inp
   await connection.run(
     `COPY (SELECT ${silverColumns} FROM ${kept.from} JOIN users u ON u.user_id = b.user_id LEFT JOIN ` +
       `(SELECT p.rn, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) WHERE p.is_event = 1) d ON d.rn = b.rn ` +
-      `WHERE ${kept.where}) TO ${quoteLiteral(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+      `${multi === undefined ? '' : 'LEFT JOIN multi_sessions ms ON ms.event_id = b.event_id '}WHERE ${kept.where}) TO ${quoteLiteral(input.silverFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
   );
 }
 
@@ -278,31 +300,146 @@ async function readFigures(connection: DuckDBConnection, kept: KeptRelation, inp
   return { ledger, silverRows: n(silverRows), goldRows: n(goldRows), adEvents: n(adEvents), goldCounted: n(goldCounted), nulls, ...(quarantineRows === undefined ? {} : { quarantineRows: n(quarantineRows) }) };
 }
 
-/** The prior cursors with this hour's last session of each user laid over them. */
-async function readEndState(connection: DuckDBConnection, prior: SessionState): Promise<Map<string, SessionCursor>> {
+/** The prior cursors with this hour's last session of each user laid over them (then the global pass's, in a shard). */
+async function readEndState(connection: DuckDBConnection, prior: SessionState, shard?: ShardDecisions): Promise<Map<string, SessionCursor>> {
   const endState = new Map<string, SessionCursor>(prior);
-  const spans = await connection.runAndReadAll('SELECT user_key, last_ms, session_id, start_ms FROM session_spans WHERE is_last');
-  for (const [userKeyValue, lastMs, sessionId, startMsValue] of spans.getRows()) {
-    endState.set(String(userKeyValue), { lastEventMs: n(lastMs), sessionId: String(sessionId), sessionStartMs: n(startMsValue) });
-  }
+  for (const [userKeyValue, cursor] of await readSpans(connection)) endState.set(userKeyValue, cursor);
+  for (const [userKeyValue, cursor] of shard?.multiShard?.endState ?? []) endState.set(userKeyValue, cursor);
   return endState;
+}
+
+/** The last session of each user in `session_spans` as a cursor. */
+async function readSpans(connection: DuckDBConnection): Promise<Array<[string, SessionCursor]>> {
+  const spans = await connection.runAndReadAll('SELECT user_key, last_ms, session_id, start_ms FROM session_spans WHERE is_last');
+  return spans.getRows().map(([userKeyValue, lastMs, sessionId, startMsValue]) => [String(userKeyValue), { lastEventMs: n(lastMs), sessionId: String(sessionId), sessionStartMs: n(startMsValue) }]);
+}
+
+/**
+ * The hour's records read, re-validated, pseudonymised, erased and deduplicated within the files
+ * (and against the global pass's lost ids, in a shard): what every build, scan and point step starts from.
+ */
+async function prepare(connection: DuckDBConnection, input: Omit<SilverHourInput, 'priorState' | 'silverFile' | 'goldFile'>, rules: LatenessRules) {
+  const { key: hour, startMs } = parseHourKey(input.hour);
+  await loadBronze(connection, input.bronzeFiles, startMs, rules);
+  const { rejections, checked } = await checkInJs(connection, hour, rules);
+  await loadUsers(connection, input);
+  const lostIdsFile = input.shard?.lostIdsFile;
+  if (lostIdsFile !== undefined) await connection.run(`CREATE TEMP TABLE lost_ids AS SELECT DISTINCT event_id FROM read_parquet(${quoteLiteral(lostIdsFile)})`);
+  const kept = keptRelationSql(rules, (input.erasure?.size ?? 0) > 0, lostIdsFile !== undefined);
+  for (const statement of kept.statements) await connection.run(statement);
+  return { hour, kept, rejections, checked };
 }
 
 /** Builds Silver and hourly Gold of the hour as local Parquet files; see the module comment. */
 export async function buildSilverHour(input: SilverHourInput): Promise<SilverHourOutput> {
   if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
   const rules = input.rules ?? DEFAULT_LATENESS_RULES;
-  const { key: hour, startMs } = parseHourKey(input.hour);
   return withConnection(input.threads, async (connection) => {
-    await loadBronze(connection, input.bronzeFiles, startMs, rules);
-    const { rejections, checked } = await checkInJs(connection, hour, rules);
-    await loadUsers(connection, input);
-    const kept = keptRelationSql(rules, (input.erasure?.size ?? 0) > 0);
-    for (const statement of kept.statements) await connection.run(statement);
+    const { hour, kept, rejections, checked } = await prepare(connection, input, rules);
     await writeSilver(connection, kept, input);
     await writeGold(connection, input.silverFile, input.goldFile);
     if (input.quarantineFile !== undefined) await writeQuarantine(connection, kept, rules, input.quarantineFile);
     const figures = await readFigures(connection, kept, input, rejections.length);
-    return { hour, ...figures, rejections, endState: await readEndState(connection, input.priorState), checkedInJs: checked };
+    return { hour, ...figures, rejections, endState: await readEndState(connection, input.priorState, input.shard), checkedInJs: checked };
+  });
+}
+
+/** A shard's own part of the global pass: its Bronze files and where its sidecars go (docs/sharding.md). */
+export type ShardScanInput = Pick<SilverHourInput, 'bronzeFiles' | 'hour' | 'hmacKey' | 'rules' | 'threads' | 'erasure'>;
+
+/**
+ * The sidecars of a shard for the global pass: Parquet `idsFile` (event_id, received_time, "partition",
+ * "offset", topic) of its local winners, and `usersFile` (user_key) of the users with derived-session
+ * events it could keep. Both are what core/shardMerge.ts decides from.
+ */
+export async function scanSilverShard(input: ShardScanInput & { readonly idsFile: string; readonly usersFile: string }): Promise<{ ids: number; users: number }> {
+  if (input.hmacKey.length === 0) throw new ConfigError('pii.hmacKey: empty; set CLICKLAKE_PII_HMAC_KEY or run stack up');
+  const rules = input.rules ?? DEFAULT_LATENESS_RULES;
+  return withConnection(input.threads, async (connection) => {
+    const { kept } = await prepare(connection, input, rules);
+    const ids = await connection.run(
+      `COPY (SELECT b.event_id, b.received_time, b."partition", b."offset", b.topic FROM ${kept.from} WHERE ${kept.counted} AND coalesce(dc.wins, true)) ` +
+        `TO ${quoteLiteral(input.idsFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+    const users = await connection.run(
+      `COPY (SELECT DISTINCT u.user_key FROM ${kept.from} JOIN users u ON u.user_id = b.user_id WHERE ${kept.where} AND b.session_id IS NULL) ` +
+        `TO ${quoteLiteral(input.usersFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+    return { ids: ids.rowsChanged, users: users.rowsChanged };
+  });
+}
+
+/** `read_parquet` of files, each row tagged with the index of its file as `shard`. */
+function byShard(files: readonly string[], columns: string): string {
+  return `(${files.map((file, shard) => `SELECT ${shard} AS shard, ${columns} FROM read_parquet(${quoteLiteral(file)})`).join(' UNION ALL ')})`;
+}
+
+/**
+ * The global pass over the shards' sidecars (index i = shard i): writes `lostIdsFiles[i]` (event_id,
+ * core/shardMerge.ts crossShardLosers) and `multiUsersFile` (user_key, multiShardUsers); returns
+ * how many of each.
+ */
+export async function globalShardPass(input: {
+  readonly idsFiles: readonly string[];
+  readonly usersFiles: readonly string[];
+  readonly lostIdsFiles: readonly string[];
+  readonly multiUsersFile: string;
+  readonly threads?: number;
+}): Promise<{ lost: number[]; multiUsers: number }> {
+  return withConnection(input.threads, async (connection) => {
+    await connection.run(`CREATE TEMP TABLE ids AS SELECT * FROM ${byShard(input.idsFiles, 'event_id, received_time, "partition", "offset", topic')}`);
+    await connection.run(`CREATE TEMP TABLE lost AS ${crossShardLosersSql('ids')}`);
+    const lost: number[] = [];
+    for (const [shard, file] of input.lostIdsFiles.entries()) {
+      lost.push((await connection.run(`COPY (SELECT event_id FROM lost WHERE shard = ${shard} ORDER BY event_id) TO ${quoteLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`)).rowsChanged);
+    }
+    const users = await connection.run(`COPY (${multiShardUsersSql(byShard(input.usersFiles, 'user_key'))} ORDER BY user_key) TO ${quoteLiteral(input.multiUsersFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+    return { lost, multiUsers: users.rowsChanged };
+  });
+}
+
+/**
+ * A shard's derived-session events of the multi-shard users (after the global dedup): Parquet
+ * `pointsFile` (user_key, event_time, event_id), for globalShardSessions.
+ */
+export async function shardSessionPoints(input: ShardScanInput & { readonly lostIdsFile?: string; readonly multiUsersFile: string; readonly pointsFile: string }): Promise<number> {
+  const rules = input.rules ?? DEFAULT_LATENESS_RULES;
+  return withConnection(input.threads, async (connection) => {
+    const { kept } = await prepare(connection, { ...input, ...(input.lostIdsFile === undefined ? {} : { shard: { lostIdsFile: input.lostIdsFile } }) }, rules);
+    const out = await connection.run(
+      `COPY (SELECT u.user_key, b.event_time, b.event_id FROM ${kept.from} JOIN users u ON u.user_id = b.user_id ` +
+        `WHERE ${kept.where} AND b.session_id IS NULL AND u.user_key IN (SELECT user_key FROM read_parquet(${quoteLiteral(input.multiUsersFile)}))) ` +
+        `TO ${quoteLiteral(input.pointsFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+    return out.rowsChanged;
+  });
+}
+
+/**
+ * The sessions of the multi-shard users over all shards' points, from the prior cursors of those
+ * users: the same statements as a whole hour (core/silverSql.ts sessionsSql), so the ids are the
+ * unsharded ones. Writes `sessionsFile` (event_id, session_id) and returns the users' end cursors.
+ */
+export async function globalShardSessions(input: {
+  readonly pointsFiles: readonly string[];
+  readonly priorState: SessionState;
+  readonly multiUsersFile: string;
+  readonly sessionsFile: string;
+  readonly threads?: number;
+}): Promise<Map<string, SessionCursor>> {
+  return withConnection(input.threads, async (connection) => {
+    await connection.run(`CREATE TEMP TABLE multi_users AS SELECT user_key FROM read_parquet(${quoteLiteral(input.multiUsersFile)})`);
+    await loadPrior(connection, input.priorState);
+    await connection.run('DELETE FROM prior WHERE user_key NOT IN (SELECT user_key FROM multi_users)');
+    await connection.run(
+      `CREATE TEMP TABLE points_in AS SELECT row_number() OVER (ORDER BY event_id) AS rn, user_key, event_time, event_id, NULL::VARCHAR AS session_id ` +
+        `FROM (SELECT user_key, event_time, event_id FROM ${byShard(input.pointsFiles, 'user_key, event_time, event_id')})`,
+    );
+    for (const statement of sessionsSql('points_in')) await connection.run(statement);
+    await connection.run(
+      `COPY (SELECT i.event_id, sp.session_id FROM session_points p JOIN session_spans sp USING (user_key, g) JOIN points_in i ON i.rn = p.rn WHERE p.is_event = 1 ORDER BY i.event_id) ` +
+        `TO ${quoteLiteral(input.sessionsFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
+    return new Map(await readSpans(connection));
   });
 }

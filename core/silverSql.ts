@@ -253,16 +253,19 @@ export interface KeptRelation {
 /**
  * `erasures`: whether the erasure list names anyone; without, the relation has no `erased_rows` join
  * and costs what it did before erasure existed (the list is empty almost always).
+ * `lostIds`: a shard of a sharded hour (core/shardMerge.ts) with a table `lost_ids` (event_id) of the
+ * ids whose first received copy is in another shard: every counted copy of them loses. Without, the
+ * statements are the unsharded ones, unchanged.
  */
-export function keptRelationSql(rules: LatenessRules, erasures = true): KeptRelation {
+export function keptRelationSql(rules: LatenessRules, erasures = true, lostIds = false): KeptRelation {
   const late = `CASE WHEN b.fast THEN ${lateSql(rules, 'b')} ELSE v.late END`;
   const judged = `bronze b LEFT JOIN verdicts v ON v.rn = b.rn${erasures ? ' LEFT JOIN erased_rows er ON er.rn = b.rn' : ''}`;
   const isValid = '(b.fast OR v.rn IS NOT NULL)';
   const counted = erasures ? `${isValid} AND er.rn IS NULL` : isValid;
   return {
     statements: [
-      `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${counted} GROUP BY b.event_id HAVING count(*) > 1`,
-      `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1 AS wins ` +
+      `CREATE TEMP TABLE dup_ids AS SELECT b.event_id FROM ${judged} WHERE ${counted} GROUP BY b.event_id HAVING count(*) > 1${lostIds ? ' UNION SELECT event_id FROM lost_ids' : ''}`,
+      `CREATE TEMP TABLE dup_copies AS SELECT b.rn, row_number() OVER (PARTITION BY b.event_id ORDER BY ${receiveOrderSql('b')}) = 1${lostIds ? ' AND b.event_id NOT IN (SELECT event_id FROM lost_ids)' : ''} AS wins ` +
         `FROM ${judged} SEMI JOIN dup_ids d ON d.event_id = b.event_id WHERE ${counted}`,
     ],
     isValid,
