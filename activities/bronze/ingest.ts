@@ -15,6 +15,8 @@ export const BRONZE_GROUP = 'clicklake-bronze';
 
 export interface IngestRunDeps extends Omit<RangeWriterDeps, 'producer'> {
   readonly kafka: Kafka;
+  /** Consumer group; default BRONZE_GROUP (bench/ingest runs in a group of its own, off the real lake's offsets). */
+  readonly group?: string;
 }
 
 /** What the run needs from its activity context. */
@@ -77,8 +79,9 @@ async function disconnect(client: { disconnect(): Promise<void> }, what: string,
 /** Consumes until `runForMs` passes or the activity is cancelled; returns what it wrote. */
 export async function runIngest(deps: IngestRunDeps, input: IngestInput, ctx: IngestRunContext): Promise<IngestProgress> {
   const started = Date.now();
-  ctx.log.info('bronze ingest: start', { topic: deps.topic, group: BRONZE_GROUP, ...input });
-  const consumer = deps.kafka.consumer({ groupId: BRONZE_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
+  const group = deps.group ?? BRONZE_GROUP;
+  ctx.log.info('bronze ingest: start', { topic: deps.topic, group, ...input });
+  const consumer = deps.kafka.consumer({ groupId: group, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
   const producer = deps.kafka.producer({ idempotent: true, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
   const session = sessionOf(deps, input, ctx, consumer, producer);
   try {
