@@ -46,6 +46,21 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The client SDK runs in browsers: no Node module on its core path (sdk/node.ts holds the Node extras),
+    // and nothing of the project but the event types of schemas/.
+    files: ['sdk/**/*.ts'],
+    ignores: ['sdk/node.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'The SDK core runs in browsers: Node modules belong in sdk/node.ts.' })),
+          patterns: [{ regex: '^\\.\\./(?!schemas/)', message: 'The SDK imports nothing of the project but schemas/.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,6 +1,6 @@
 /**
  * `clicklake generate`: synthetic traffic from the seeded model (core/generator.ts) sent through the
- * collector at a target rate. 429 and 503 answers are retried after their Retry-After with the very
+ * collector at a target rate, by the client SDK's transport (sdk/). 429 and 503 answers are retried after their Retry-After with the very
  * same events (same event_ids), as a real SDK must, a bounded number of times (DEFAULT_SEND_RETRY):
  * a batch still refused then fails the run, naming the cause and the counts. With `--truth`, the expected Gold rows are
  * computed from the sent events CONTRACT §1 accepts, judged by core/truthRules (never by the
@@ -11,7 +11,6 @@
  */
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { createS3 } from '../activities/clients';
 import { parquetBytes } from '../activities/parquet';
 import type { CollectorConfig, S3Config } from '../core/config';
@@ -22,6 +21,9 @@ import { dimCampaignKey, GOLD_DIM_CAMPAIGN } from '../core/lakeTables';
 import { computeTruth, type Truth } from '../core/truth';
 import { judgeEvent, type JudgedEvent } from '../core/truthRules';
 import type { EventRecord } from '../schemas/eventRecord';
+import { nodeGzip } from '../sdk/node';
+import { sendWithRetry, SdkSendError, type SendRetry as SdkSendRetry } from '../sdk/transport';
+import type { CollectorAnswer, SdkEvent } from '../sdk/types';
 
 export interface GenerateOptions {
   readonly ratePerSec: number;
@@ -66,82 +68,34 @@ export interface GenerateResult {
   readonly judged: JudgedEvent[];
 }
 
-interface Answer {
-  readonly accepted: number;
-  readonly rejected: ReadonlyArray<{ index: number; errors: string[] }>;
-  readonly quarantined?: number;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Parses Retry-After (seconds or an HTTP date); falls back to `fallbackSec`. */
-export function retryAfterMs(header: string | null, fallbackSec: number, nowMs: number): number {
-  if (header !== null) {
-    if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-    const at = Date.parse(header);
-    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
-  }
-  return fallbackSec * 1000;
-}
+/** A Retry-After longer than a minute is taken as a minute; the wait otherwise as sdk/retry.ts computes it. */
+export { retryDelayMs } from '../sdk/retry';
 
-/** How often a batch is sent before the run gives up on it, and the waits in between. */
-export interface SendRetry {
-  /** Sends of one batch at the most, the first included. */
-  readonly attempts: number;
-  /** Wait after the first failed send without a Retry-After; doubles each time up to `maxDelayMs`. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+/** How often a batch is sent before the run gives up on it, and the waits in between (sdk/transport.ts). */
+export type SendRetry = SdkSendRetry;
 
 /** About 25 s of retries at the most (Retry-After answers aside): a collector down longer ends the run. */
-export const DEFAULT_SEND_RETRY: SendRetry = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5000 };
-
-/** A Retry-After longer than this is taken as this: a run never sleeps minutes on one answer. */
-const MAX_RETRY_AFTER_MS = 60_000;
-
-/** The wait before the next send after a failed one (`attempt` counts from 0), from Retry-After when the answer had one. */
-export function retryDelayMs(retry: SendRetry, attempt: number, retryAfter: string | null, nowMs: number): number {
-  const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
-  return retryAfter === null ? backoff : Math.min(MAX_RETRY_AFTER_MS, retryAfterMs(retryAfter, backoff / 1000, nowMs));
-}
-
-/** What a failed fetch says: its cause's message (fetch wraps ECONNREFUSED and the like as "fetch failed"). */
-function networkCause(err: unknown): string {
-  const cause = typeof err === 'object' && err !== null && 'cause' in err && err.cause !== undefined ? err.cause : err;
-  return typeof cause === 'object' && cause !== null && 'message' in cause && typeof cause.message === 'string' ? cause.message : String(cause);
-}
+export const DEFAULT_SEND_RETRY: SendRetry = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5000, jitter: 0.5 };
 
 /**
- * Sends one batch until the collector answers 200, with the same body (the same event_ids) every
- * time. Retries 429, 5xx and network errors up to `retry.attempts` sends, waiting Retry-After when
- * the answer has one and an exponential backoff otherwise; then fails with the last cause
+ * Sends one batch through the SDK's transport (sdk/transport.ts sendWithRetry) until the collector
+ * answers 200, with the same body (the same event_ids) every time: 429, 5xx and network errors are
+ * retried up to `retry.attempts` sends, then the run fails with the last cause
  * (ServiceUnavailableError). Any other answer is a bug or a bad key: BadInputError at once.
  */
-async function sendBatch(collector: CollectorConfig, apiKey: string, events: readonly WireEvent[], gzip: boolean, onRetry: () => void, retry: SendRetry = DEFAULT_SEND_RETRY): Promise<Answer> {
-  const json = JSON.stringify({ events });
-  const body = gzip ? gzipSync(json) : json;
-  const headers: Record<string, string> = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-  if (gzip) headers['content-encoding'] = 'gzip';
-  let lastCause = '';
-  for (let attempt = 0; attempt < retry.attempts; attempt++) {
-    if (attempt > 0) onRetry();
-    let res: Response;
-    try {
-      res = await fetch(`${collector.url}/v1/events`, { method: 'POST', headers, body, signal: AbortSignal.timeout(60_000) });
-    } catch (err) {
-      lastCause = `network error: ${networkCause(err)}`;
-      if (attempt + 1 < retry.attempts) await sleep(retryDelayMs(retry, attempt, null, Date.now()));
-      continue;
-    }
-    if (res.status === 200) return (await res.json()) as Answer;
-    const text = await res.text();
-    if (res.status !== 429 && res.status < 500) throw new BadInputError(`collector answered ${res.status}: ${text.slice(0, 300)}`);
-    lastCause = `collector answered ${res.status}: ${text.slice(0, 300)}`;
-    if (attempt + 1 < retry.attempts) await sleep(retryDelayMs(retry, attempt, res.headers.get('retry-after'), Date.now()));
+async function sendBatch(collector: CollectorConfig, apiKey: string, events: readonly WireEvent[], gzip: boolean, onRetry: () => void, retry: SendRetry = DEFAULT_SEND_RETRY): Promise<CollectorAnswer> {
+  const transport = { url: collector.url, apiKey, timeoutMs: 60_000, encode: gzip ? nodeGzip : async (json: string) => ({ body: json }) };
+  try {
+    return await sendWithRetry(transport, events as SdkEvent[], retry, onRetry);
+  } catch (err) {
+    if (!(err instanceof SdkSendError)) throw err;
+    if (err.kind === 'refused') throw new BadInputError(err.message);
+    throw new ServiceUnavailableError('collector', err.message);
   }
-  throw new ServiceUnavailableError('collector', `no 200 after ${retry.attempts} sends of the same batch; last: ${lastCause}`);
 }
 
 /** The batches the run gave up on, and the first error, for the summary and the final failure. */
