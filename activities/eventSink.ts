@@ -16,6 +16,7 @@ import { deadLetterMessage, type DeadLetter } from '../core/deadLetter';
 import type { WireEvent } from '../core/eventWire';
 import { messageKey, murmur2, toPositive, type HotKeyPolicy } from '../core/partitioning';
 import { HEADER_BYTES, MAGIC_BYTE } from '../core/wireFormat';
+import { useOwnProduceEncoder } from './kafkaProduce';
 import type { EventRecord } from '../schemas/eventRecord';
 
 export interface EventSinkOptions {
@@ -48,8 +49,13 @@ interface Pending {
 
 export type KafkaProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
 
-export function createProducer(config: KafkaConfig, clientId: string): KafkaProducer {
-  return new Producer<Buffer, Buffer, Buffer, Buffer>({
+/**
+ * An idempotent acks=all producer. Its Produce requests are written by clicklake's encoder
+ * (activities/kafkaProduce.ts, measured in bench/collector) unless `produceEncoder` is `client`, or
+ * the installed client does not expose the hook; `onFallback` is told of the latter.
+ */
+export function createProducer(config: KafkaConfig, clientId: string, onFallback?: (why: string) => void): KafkaProducer {
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId,
     bootstrapBrokers: [...config.brokers],
     idempotent: true,
@@ -58,6 +64,10 @@ export function createProducer(config: KafkaConfig, clientId: string): KafkaProd
     retryDelay: 300,
     autocreateTopics: false,
   });
+  if (config.produceEncoder === 'own' && !useOwnProduceEncoder(producer)) {
+    onFallback?.('this @platformatic/kafka has no API lookup to hook: Produce requests use the client encoder');
+  }
+  return producer;
 }
 
 /** Partition counts of topics, from the cluster's metadata. */

@@ -44,6 +44,8 @@ export interface KafkaConfig {
   readonly eventsTopic: string;
   readonly deadLetterTopic: string;
   readonly eventsPartitions: number;
+  /** Who writes Produce request bodies: clicklake's encoder (activities/kafkaProduce.ts) or the client's own. */
+  readonly produceEncoder: 'own' | 'client';
 }
 
 export interface SchemaRegistryConfig {
@@ -175,6 +177,7 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_EVENTS_TOPIC: 'clicklake.events',
   CLICKLAKE_DEAD_LETTER_TOPIC: 'clicklake.events.dead-letter',
   CLICKLAKE_EVENTS_PARTITIONS: '12',
+  CLICKLAKE_KAFKA_PRODUCE_ENCODER: 'own',
   CLICKLAKE_REGISTRY_PORT: '8085',
   CLICKLAKE_REGISTRY_MANAGEMENT_PORT: '9095',
   CLICKLAKE_REGISTRY_HEAP_MB: '384',
@@ -360,6 +363,7 @@ function parseKafka(env: Env, host: string, ports: Ports): KafkaConfig {
     eventsTopic: topic(env, 'CLICKLAKE_EVENTS_TOPIC', defaultOf('CLICKLAKE_EVENTS_TOPIC')),
     deadLetterTopic: topic(env, 'CLICKLAKE_DEAD_LETTER_TOPIC', defaultOf('CLICKLAKE_DEAD_LETTER_TOPIC')),
     eventsPartitions: integer(env, 'CLICKLAKE_EVENTS_PARTITIONS', 12, 1, 10000),
+    produceEncoder: matching(env, 'CLICKLAKE_KAFKA_PRODUCE_ENCODER', /^(own|client)$/, 'own or client') as 'own' | 'client',
   };
 }
 
