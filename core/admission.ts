@@ -62,3 +62,82 @@ export class InFlightBudget {
     this.used = Math.max(0, this.used - n);
   }
 }
+
+/**
+ * The limit one collector applies by itself when the shared bucket (Redis) cannot be asked: its
+ * share of the fleet's limit, so N instances together still admit about the limit, never N times it
+ * and never nothing (docs/ingestion.md "Admission").
+ */
+export function instanceShare(limit: RateLimit, instances: number): RateLimit {
+  const n = Math.max(1, Math.floor(instances));
+  return { ratePerSec: limit.ratePerSec / n, burst: Math.max(1, limit.burst / n) };
+}
+
+/**
+ * Priority of an event type when the collector sheds load: 0 heartbeats, 1 page views and video
+ * events, 2 ad events (they are billed) and the dead letters of rejected events (the record of a
+ * refusal must not itself be refused). Unknown types rank with page views.
+ */
+export type Priority = 0 | 1 | 2;
+
+export function eventPriority(eventType: unknown): Priority {
+  if (eventType === 'heartbeat') return 0;
+  if (eventType === 'ad_impression' || eventType === 'ad_click') return 2;
+  return 1;
+}
+
+/**
+ * Levels of the in-flight budget above which a priority is shed, as fractions of its capacity:
+ * heartbeats past `low`, page views and video past `mid`, ad events only when the budget is full.
+ */
+export interface ShedPolicy {
+  readonly low: number;
+  readonly mid: number;
+}
+
+export const DEFAULT_SHED_POLICY: ShedPolicy = { low: 0.5, mid: 0.8 };
+
+/**
+ * What to do with one request's events given the budget's level before it:
+ * - `all`: admit every event (the common case, decided without looking at the events);
+ * - `refuse`: refuse the whole request (503);
+ * - `partial`: admit the listed positions, shed the others (only when the client asked for
+ *   per-event answers; a client that did not is answered all-or-nothing, as before).
+ *
+ * An event of priority p is admitted while the budget's level is at most p's threshold, and all
+ * admitted events must fit the capacity (higher priorities first, then in request order).
+ */
+export type ShedPlan =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'refuse' }
+  | { readonly kind: 'partial'; readonly admitted: readonly number[]; readonly shed: readonly number[] };
+
+export function planShedding(
+  inFlight: number,
+  capacity: number,
+  policy: ShedPolicy,
+  count: number,
+  priorities: () => readonly Priority[],
+  perEvent: boolean,
+): ShedPlan {
+  const thresholds = [policy.low * capacity, policy.mid * capacity, capacity];
+  if (inFlight <= (thresholds[0] as number) && inFlight + count <= capacity) return { kind: 'all' };
+  const ps = priorities();
+  if (!perEvent) {
+    const top = ps.reduce<number>((m, p) => Math.max(m, p), 0);
+    return inFlight <= (thresholds[top] as number) && inFlight + count <= capacity ? { kind: 'all' } : { kind: 'refuse' };
+  }
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const admitted: number[] = [];
+  let room = capacity - inFlight;
+  for (const [p, i] of order) {
+    if (room <= 0 || inFlight > (thresholds[p] as number)) break; // sorted by priority: the rest rank lower
+    admitted.push(i);
+    room--;
+  }
+  if (admitted.length === ps.length) return { kind: 'all' };
+  if (admitted.length === 0) return { kind: 'refuse' };
+  admitted.sort((a, b) => a - b);
+  const kept = new Set(admitted);
+  return { kind: 'partial', admitted, shed: ps.map((_, i) => i).filter((i) => !kept.has(i)) };
+}

@@ -107,6 +107,15 @@ export interface CollectorConfig {
   readonly maxInFlightEvents: number;
   /** How long a request waits for Kafka's acknowledgement before it is answered 503. */
   readonly ackTimeoutMs: number;
+  /** Collector processes sharing `ratePerKey` (through Redis); each applies ratePerKey / instances when Redis cannot answer. */
+  readonly instances: number;
+  /** How long the shared rate check may take in Redis before this process falls back to its share. */
+  readonly limitTimeoutMs: number;
+  /** How far a signed batch's `t` may be from the collector's clock; also how long a signature is remembered. */
+  readonly signatureWindowSec: number;
+  /** In-flight levels (percent of maxInFlightEvents) above which heartbeats, then page views and video events, are shed. */
+  readonly shedLowPct: number;
+  readonly shedMidPct: number;
 }
 
 /** The real-time CTR consumer (activities/ctr.ts) and its Redis keyspace (core/ctr.ts). */
@@ -195,6 +204,11 @@ export const CONFIG_VARIABLES = {
   CLICKLAKE_COLLECTOR_RATE_PER_KEY: '200000',
   CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT: '100000',
   CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS: '10000',
+  CLICKLAKE_COLLECTOR_INSTANCES: '1',
+  CLICKLAKE_COLLECTOR_LIMIT_TIMEOUT_MS: '250',
+  CLICKLAKE_COLLECTOR_SIGNATURE_WINDOW_SEC: '300',
+  CLICKLAKE_COLLECTOR_SHED_LOW_PCT: '50',
+  CLICKLAKE_COLLECTOR_SHED_MID_PCT: '80',
   CLICKLAKE_WORKER_METRICS_PORT: '9464',
   CLICKLAKE_API_PORT: '8788',
   CLICKLAKE_API_QUERIES_PER_MINUTE: '120',
@@ -404,6 +418,13 @@ function parsePresto(env: Env, host: string, ports: Ports): PrestoConfig {
   };
 }
 
+function shedLevels(env: Env): { shedLowPct: number; shedMidPct: number } {
+  const shedLowPct = integer(env, 'CLICKLAKE_COLLECTOR_SHED_LOW_PCT', 50, 0, 100);
+  const shedMidPct = integer(env, 'CLICKLAKE_COLLECTOR_SHED_MID_PCT', 80, 0, 100);
+  if (shedLowPct > shedMidPct) throw new ConfigError(`CLICKLAKE_COLLECTOR_SHED_LOW_PCT: must be at most CLICKLAKE_COLLECTOR_SHED_MID_PCT (${shedLowPct} > ${shedMidPct})`);
+  return { shedLowPct, shedMidPct };
+}
+
 function parseCollector(env: Env, host: string, ports: Ports, secrets: LocalSecrets | undefined): CollectorConfig {
   const apiKeysRaw = raw(env, 'CLICKLAKE_API_KEYS');
   const apiKeys = apiKeysRaw !== undefined ? apiKeysRaw.split(',').map((k) => k.trim()) : secrets ? [secrets.apiKey] : [];
@@ -418,6 +439,10 @@ function parseCollector(env: Env, host: string, ports: Ports, secrets: LocalSecr
     ratePerKey: integer(env, 'CLICKLAKE_COLLECTOR_RATE_PER_KEY', 200_000, 1, 100_000_000),
     maxInFlightEvents: integer(env, 'CLICKLAKE_COLLECTOR_MAX_IN_FLIGHT', 100_000, 1000, 100_000_000),
     ackTimeoutMs: integer(env, 'CLICKLAKE_COLLECTOR_ACK_TIMEOUT_MS', 10_000, 100, 600_000),
+    instances: integer(env, 'CLICKLAKE_COLLECTOR_INSTANCES', 1, 1, 1000),
+    limitTimeoutMs: integer(env, 'CLICKLAKE_COLLECTOR_LIMIT_TIMEOUT_MS', 250, 10, 10_000),
+    signatureWindowSec: integer(env, 'CLICKLAKE_COLLECTOR_SIGNATURE_WINDOW_SEC', 300, 10, 86_400),
+    ...shedLevels(env),
   };
 }
 

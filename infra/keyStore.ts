@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addKey, EMPTY_KEY_STORE, type KeyRecord, type KeyStore, newKeyRecord, newKeyText, parseKeyStore, revokeKeys } from '../core/apiKeys';
+import { addKey, EMPTY_KEY_STORE, type KeyRecord, type KeyStore, type NewKeyInput, newKeyRecord, newKeyText, newSigningSecret, parseKeyStore, revokeKeys } from '../core/apiKeys';
 import type { ClicklakeConfig } from '../core/config';
 import { BadInputError } from '../core/errors';
 
@@ -42,14 +42,22 @@ function writeKeyStore(config: Pick<ClicklakeConfig, 'paths'>, store: KeyStore):
   fs.renameSync(temp, file);
 }
 
-/** Creates a key; the key text is returned once and never stored. */
-export function createKey(config: Pick<ClicklakeConfig, 'paths' | 'presto'>, input: { name: unknown; role: unknown; advertiser?: unknown }, nowMs: number): { record: KeyRecord; apiKey: string } {
+/**
+ * Creates a key; the key text is returned once and never stored. `signed`: the key must sign its
+ * batches to the collector, with the signing secret returned here once.
+ */
+export function createKey(
+  config: Pick<ClicklakeConfig, 'paths' | 'presto'>,
+  input: NewKeyInput & { signed?: boolean },
+  nowMs: number,
+): { record: KeyRecord; apiKey: string; signingSecret?: string } {
   // The pipeline's own Trino user has every right: no key may act as it.
   if (input.name === config.presto.user) throw new BadInputError(`name: ${config.presto.user} is the pipeline's own Trino user; pick another name`);
   const apiKey = newKeyText(randomBytes(24));
-  const record = newKeyRecord(input, apiKey, nowMs);
+  const signingSecret = input.signed === true ? newSigningSecret(randomBytes(32)) : undefined;
+  const record = newKeyRecord(input, apiKey, nowMs, signingSecret);
   writeKeyStore(config, addKey(readKeyStore(config), record));
-  return { record, apiKey };
+  return { record, apiKey, ...(signingSecret === undefined ? {} : { signingSecret }) };
 }
 
 export function revokeKey(config: Pick<ClicklakeConfig, 'paths'>, target: { name: unknown; id?: unknown }, nowMs: number): string[] {

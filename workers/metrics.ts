@@ -46,9 +46,20 @@ export function createCollectorMetrics() {
       help: 'Produce calls that failed or exceeded the answer deadline',
       registers: [registry],
     }),
+    shedEvents: new Counter({
+      name: 'collector_shed_events_total',
+      help: 'Events refused under load, by event type and reason: rate_limited (429, the key over its rate), overloaded (503, the whole request), shed (left out of a 200 with per-event shedding)',
+      labelNames: ['event_type', 'reason'] as const,
+      registers: [registry],
+    }),
+    admissionFallbacks: new Counter({
+      name: 'collector_admission_fallback_total',
+      help: 'Requests whose rate limit this process decided alone (its share of the limit) because Redis did not answer',
+      registers: [registry],
+    }),
     redisErrors: new Counter({
       name: 'collector_redis_errors_total',
-      help: 'Errors from Redis by operation: client (the connection: refused, lost, reconnecting), drift_read (the ctr_drift_events gauge could not read)',
+      help: 'Errors from Redis by operation: client (the connection: refused, lost, reconnecting), drift_read (the ctr_drift_events gauge could not read), admission (the shared rate check)',
       labelNames: ['operation'] as const,
       registers: [registry],
     }),

@@ -9,7 +9,7 @@ const REDIS_ERROR_LOG_INTERVAL_MS = 60_000;
  * A handler of Redis errors of one kind of operation: counts every one (`collector_redis_errors_total`)
  * and logs it, once a minute at most for the same message, with how many were not logged meanwhile.
  */
-export function redisErrorReporter(metrics: Pick<CollectorMetrics, 'redisErrors'>, operation: 'client' | 'drift_read', now: () => number, log: typeof logLine = logLine): (err: unknown) => void {
+export function redisErrorReporter(metrics: Pick<CollectorMetrics, 'redisErrors'>, operation: 'client' | 'drift_read' | 'admission', now: () => number, log: typeof logLine = logLine): (err: unknown) => void {
   let lastMessage = '';
   let lastLoggedAt = Number.NEGATIVE_INFINITY;
   let unlogged = 0;

@@ -15,8 +15,8 @@ describe('API keys', () => {
     const store = addKey(addKey(EMPTY_KEY_STORE, ana), cm);
     expect(JSON.stringify(store)).not.toContain(k1);
     expect(store.keys[0]?.sha256).toBe(keyDigest(k1));
-    expect(authenticate(store, k1)).toEqual({ name: 'ana', role: 'analyst', key_id: ana.id });
-    expect(authenticate(store, k3)).toEqual({ name: 'cm', role: 'campaign_manager', advertiser_id: 'ra1b2-a0001', key_id: cm.id });
+    expect(authenticate(store, k1)).toEqual({ name: 'ana', role: 'analyst', key_id: ana.id, scopes: ['read'] });
+    expect(authenticate(store, k3)).toEqual({ name: 'cm', role: 'campaign_manager', advertiser_id: 'ra1b2-a0001', key_id: cm.id, scopes: ['read'] });
     expect(authenticate(store, `${k1}x`)).toBeUndefined();
   });
 
@@ -52,6 +52,28 @@ describe('API keys', () => {
     const store = addKey(addKey(addKey(EMPTY_KEY_STORE, ana), app), boss);
     expect(collectorKeyDigests(store).sort()).toEqual([app.sha256, boss.sha256].sort());
     expect(collectorKeyDigests(revokeKeys(store, { name: 'app' }, 1).store)).toEqual([boss.sha256]);
+  });
+
+  it('derives scopes from the role, takes explicit ones checked against it, and gives the collector only ingest keys', async () => {
+    const { ingestKeys, scopesOf } = await import('../../core/apiKeys');
+    const roles = ['admin', 'analyst', 'finance', 'product', 'collector'] as const;
+    expect(roles.map((role) => scopesOf(newKeyRecord({ name: 'x', role }, k1, 0)))).toEqual([['ingest', 'read', 'admin'], ['read'], ['read'], ['read'], ['ingest']]);
+    const sender = newKeyRecord({ name: 'ana', role: 'analyst', scopes: 'read,ingest,read' }, newKeyText(random(6)), 0);
+    expect(sender.scopes).toEqual(['ingest', 'read']);
+    const readOnlyAdmin = newKeyRecord({ name: 'boss', role: 'admin', scopes: ['read'] }, newKeyText(random(7)), 0);
+    const signed = newKeyRecord({ name: 'app', role: 'collector' }, newKeyText(random(8)), 0, 'whsec_0123456789abcdef0123456789abcdef');
+    const store = addKey(addKey(addKey(addKey(EMPTY_KEY_STORE, ana), sender), readOnlyAdmin), signed);
+    expect(ingestKeys(store)).toEqual([
+      { id: sender.id, name: 'ana', sha256: sender.sha256 },
+      { id: signed.id, name: 'app', sha256: signed.sha256, signing_secret: 'whsec_0123456789abcdef0123456789abcdef' },
+    ]);
+    expect(authenticate(store, newKeyText(random(7)))?.scopes).toEqual(['read']);
+    expect(parseKeyStore(JSON.stringify(store), 'f')).toEqual(store);
+    expect(() => newKeyRecord({ name: 'x', role: 'analyst', scopes: 'admin' }, k1, 0)).toThrow(/^scopes: only an admin key may have the admin scope \(role is analyst\)$/);
+    expect(() => newKeyRecord({ name: 'x', role: 'collector', scopes: 'ingest,read' }, k1, 0)).toThrow(/^scopes: a collector key reads nothing/);
+    expect(() => newKeyRecord({ name: 'x', role: 'analyst', scopes: 'write' }, k1, 0)).toThrow(/^scopes: each must be one of ingest, read, admin, got "write"$/);
+    expect(() => newKeyRecord({ name: 'x', role: 'analyst', scopes: [] }, k1, 0)).toThrow(/^scopes: a comma-separated list/);
+    expect(() => newKeyRecord({ name: 'x', role: 'analyst' }, k1, 0, 'whsec_0123456789abcdef0123456789abcdef')).toThrow(/^signed: only a key with the ingest scope/);
   });
 
   it('reads back what it wrote and names the bad field of a damaged store', () => {

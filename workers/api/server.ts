@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import { createServer } from 'node:http';
 import * as path from 'node:path';
-import { authenticate, type ApiUser, type KeyStore } from '../../core/apiKeys';
+import { authenticate, scopesOf, type ApiUser, type KeyStore } from '../../core/apiKeys';
 import { takeTokens, type TokenBucketState } from '../../core/admission';
 import { errorMessage, HttpError, QueryUserError } from '../../core/errors';
 import { repoPath } from '../../infra/repo';
@@ -107,6 +107,7 @@ async function route(state: ApiState, req: http.IncomingMessage, url: URL): Prom
   if (req.method === 'GET' && url.pathname === '/favicon.ico') return { status: 404, body: { error: 'not_found', detail: 'no icon' } };
   const user = userOf(state, req);
   if (user.role === 'collector') throw new HttpError(403, { error: 'forbidden', detail: `role: a collector key only sends events to the collector (user ${user.name})` });
+  if (!scopesOf(user).includes('read')) throw new HttpError(403, { error: 'forbidden', detail: `scopes: the API needs a key with the read scope (key ${user.key_id} of ${user.name} has ${scopesOf(user).join(', ')})` });
   const release = admit(state, user);
   try {
     if (req.method === 'GET' && url.pathname === '/v1/metrics/ctr') return { status: 200, body: await ctrMetrics(deps.ctr, user, parseCtrRequest(url.searchParams), deps.now()) };
@@ -123,6 +124,7 @@ async function route(state: ApiState, req: http.IncomingMessage, url: URL): Prom
     }
     if (req.method === 'POST' && url.pathname === '/v1/erasures') {
       if (user.role !== 'admin') throw new HttpError(403, { error: 'forbidden', detail: `role: erasures need an admin key (user ${user.name} is ${user.role})` });
+      if (!scopesOf(user).includes('admin')) throw new HttpError(403, { error: 'forbidden', detail: `scopes: erasures need a key with the admin scope (key ${user.key_id} of ${user.name} has ${scopesOf(user).join(', ')})` });
       const body = (await jsonBody(req)) as { user_id?: unknown; suppress?: unknown } | null;
       if (typeof body !== 'object' || body === null) throw new HttpError(400, { error: 'bad_request', detail: 'body: must be a JSON object {"user_id": "..."}' });
       return { status: 202, body: await deps.erase(body.user_id, body.suppress) };

@@ -1,12 +1,12 @@
 /**
- * `clicklake keys create --name N --role R [--advertiser A]` / `keys list` / `keys revoke --name N [--id K]`:
+ * `clicklake keys create --name N --role R [--advertiser A] [--scopes S,S] [--signed]` / `keys list` / `keys revoke --name N [--id K]`:
  * API keys of the serving API (core/apiKeys.ts, workers/keys.ts). `create` prints the key once; the
  * store keeps only its digest. After a change the engine's rules are rewritten (infra/trinoRules.ts).
  */
 import type { KeyRecord } from '../../core/apiKeys';
-import { ROLES } from '../../core/apiKeys';
+import { ROLES, SCOPES, scopesOf } from '../../core/apiKeys';
 import { loadConfig } from '../config';
-import { defineCommand, textOption } from './command';
+import { defineCommand, flagOption, textOption } from './command';
 
 /** What `keys list --json` prints per key: never the digest. */
 export interface KeyListing {
@@ -17,6 +17,10 @@ export interface KeyListing {
   readonly created_at: string;
   readonly revoked_at: string | null;
   readonly active: boolean;
+  /** What the key may do (its role's unless set at creation). */
+  readonly scopes: readonly string[];
+  /** Whether the collector requires its batches signed. */
+  readonly signed: boolean;
 }
 
 function listing(k: KeyRecord): KeyListing {
@@ -28,6 +32,8 @@ function listing(k: KeyRecord): KeyListing {
     created_at: new Date(k.created_at).toISOString(),
     revoked_at: k.revoked_at === undefined ? null : new Date(k.revoked_at).toISOString(),
     active: k.revoked_at === undefined,
+    scopes: scopesOf(k),
+    signed: k.signing_secret !== undefined,
   };
 }
 
@@ -46,19 +52,34 @@ export const keysCreateCommand = defineCommand({
     name: textOption('N', 'the user name (the Trino user of its queries)', { required: true }),
     role: textOption('R', `one of ${ROLES.join(', ')}`, { required: true }),
     advertiser: textOption('A', 'campaign_manager only: the advertiser whose campaigns the key sees'),
+    scopes: textOption('S,S', `what the key may do, comma-separated of ${SCOPES.join(', ')} (default: its role's)`),
+    signed: flagOption('the collector requires this key\'s batches signed (Clicklake-Signature); prints the signing secret once'),
   },
-  async run({ name, role, advertiser }) {
+  async run({ name, role, advertiser, scopes, signed }) {
     const { createKey } = await import('../../infra/keyStore');
-    const { record, apiKey } = createKey(loadConfig(), { name, role, advertiser }, Date.now());
+    const { record, apiKey, signingSecret } = createKey(loadConfig(), { name, role, advertiser, scopes, signed }, Date.now());
     await afterChange();
-    const value = { name: record.name, role: record.role, api_key: apiKey, id: record.id, ...(record.advertiser_id === undefined ? {} : { advertiser_id: record.advertiser_id }) };
-    return { value, text: () => `key ${record.id} for ${record.name} (${record.role}${record.advertiser_id ? `, advertiser ${record.advertiser_id}` : ''}):\n  ${apiKey}\nKeep it: it is not shown again.\n` };
+    const value = {
+      name: record.name,
+      role: record.role,
+      api_key: apiKey,
+      id: record.id,
+      ...(record.advertiser_id === undefined ? {} : { advertiser_id: record.advertiser_id }),
+      scopes: scopesOf(record),
+      ...(signingSecret === undefined ? {} : { signing_secret: signingSecret }),
+    };
+    const secretLine = signingSecret === undefined ? '' : `signing secret (Clicklake-Signature):\n  ${signingSecret}\n`;
+    return {
+      value,
+      text: () =>
+        `key ${record.id} for ${record.name} (${record.role}${record.advertiser_id ? `, advertiser ${record.advertiser_id}` : ''}; scopes ${scopesOf(record).join(',')}):\n  ${apiKey}\n${secretLine}Keep it: it is not shown again.\n`,
+    };
   },
 });
 
 export const keysListCommand = defineCommand({
   name: 'keys list',
-  summary: 'list the API keys (id, user, role, created, revoked), never the keys themselves',
+  summary: 'list the API keys (id, user, role, scopes, created, revoked), never the keys themselves',
   options: {},
   async run() {
     const { readKeyStore } = await import('../../infra/keyStore');
@@ -66,7 +87,7 @@ export const keysListCommand = defineCommand({
     const text = () =>
       keys.length === 0
         ? 'no keys yet (`clicklake stack up` creates the local admin key)\n'
-        : `${keys.map((k) => `${k.id}  ${k.name.padEnd(20)} ${k.role.padEnd(16)} ${(k.advertiser_id ?? '').padEnd(10)} created ${k.created_at}${k.active ? '' : `  REVOKED ${k.revoked_at}`}`).join('\n')}\n`;
+        : `${keys.map((k) => `${k.id}  ${k.name.padEnd(20)} ${k.role.padEnd(16)} ${(k.advertiser_id ?? '').padEnd(10)} ${k.scopes.join(',').padEnd(17)} created ${k.created_at}${k.active ? '' : `  REVOKED ${k.revoked_at}`}`).join('\n')}\n`;
     return { value: keys, text };
   },
 });
