@@ -31,8 +31,23 @@ export interface ConsumerDeadLetter {
 
 export type DeadLetter = CollectorDeadLetter | ConsumerDeadLetter;
 
+/**
+ * The letter as JSON. A collector letter whose event cannot be written as JSON (nested past the
+ * stack's depth, a 1 MiB body allows that; fuzzing found it) keeps its reasons and says so instead
+ * of failing the request: the client is told the event was rejected, in the answer, either way.
+ */
+function letterJson(letter: DeadLetter): string {
+  try {
+    return JSON.stringify(letter);
+  } catch (err) {
+    if (letter.source !== 'collector') throw err;
+    const why = err instanceof RangeError ? 'nested too deep' : 'not JSON-serialisable';
+    return JSON.stringify({ ...letter, event: null, errors: [...letter.errors, `event: not kept in the dead letter (${why})`] });
+  }
+}
+
 /** The Kafka message of a dead letter: keyed by event_id where there is one, JSON value, reason header. */
 export function deadLetterMessage(letter: DeadLetter): { key: string | null; value: string; headers: Record<string, string> } {
   const key = letter.source === 'collector' ? letter.event_id : `${letter.topic}/${letter.partition}/${letter.offset}`;
-  return { key, value: JSON.stringify(letter), headers: { 'clicklake-source': letter.source, 'clicklake-reason': letter.reason } };
+  return { key, value: letterJson(letter), headers: { 'clicklake-source': letter.source, 'clicklake-reason': letter.reason } };
 }

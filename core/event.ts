@@ -40,6 +40,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * the dead-letter copy, and the average event is ~1 KiB, so 32x that is already far out.
  */
 export const MAX_EVENT_BYTES = 32 * 1024;
+/**
+ * Nesting of an unknown field's value, at most (an object or array inside the field counts one level).
+ * The events of the contract nest two deep (properties); without a bound, a value nested tens of
+ * thousands deep in a 1 MiB body overflowed the stack of the code that serialises it (fuzzing found it).
+ */
+export const MAX_FIELD_DEPTH = 32;
 /** Older on arrival than this: kept in Bronze but quarantined, not counted in Gold. */
 export const ALLOWED_LATENESS_MS = 7 * DAY_MS;
 /** Newer on arrival than this: rejected, the device clock is wrong. */
@@ -237,6 +243,18 @@ function extraJson(input: JsonObject): string | null {
   return canonicalJson(Object.fromEntries(unknown.map((key) => [key, input[key]])));
 }
 
+/** Whether `value` nests objects or arrays more than `max` levels deep; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function eventBytes(input: JsonObject): number | undefined {
   try {
     return utf8Length(JSON.stringify(input));
@@ -271,7 +289,10 @@ export function validateEvent(input: unknown, ctx: ValidationContext): EventVali
   // Only fields outside the schema can make an event larger than MAX_EVENT_BYTES without breaking a
   // field rule (the largest event within every field limit is about 26 KiB; a unit test holds that),
   // so the costly serialisation is skipped for the common event that has none.
-  const bytes = Object.keys(input).every((key) => CLIENT_FIELD_NAMES.has(key)) ? 0 : eventBytes(input);
+  const unknownKeys = Object.keys(input).filter((key) => !CLIENT_FIELD_NAMES.has(key));
+  const tooDeep = unknownKeys.filter((key) => nestsDeeperThan(input[key], MAX_FIELD_DEPTH));
+  for (const key of tooDeep) fields.fail('event', `unknown field ${JSON.stringify(key.slice(0, 64))} must nest at most ${MAX_FIELD_DEPTH} levels deep`);
+  const bytes = unknownKeys.length === 0 || tooDeep.length > 0 ? 0 : eventBytes(input);
   if (bytes === undefined) fields.fail('event', 'must be JSON-serialisable');
   else if (bytes > MAX_EVENT_BYTES) fields.fail('event', `must be at most ${MAX_EVENT_BYTES} bytes as JSON, got ${bytes}`);
 
