@@ -14,14 +14,62 @@ import {
   type BronzeRange,
   type BronzeRecord,
 } from '../../core/bronze';
+import { compareText } from '../../core/text';
+import { EVENT_FIELDS, type EventRecord } from '../../schemas/eventRecord';
 import { requireBytes } from '../s3Objects';
 
 /** zstd level of Bronze objects: 3 (zstd's default) compresses about as small as gzip -6, several times faster. */
 const ZSTD_LEVEL = 3;
 
-/** The bytes of a Bronze object of these records: their NDJSON lines, zstd-compressed. */
+/** Event fields in schema order, each with its JSON key text. */
+const LINE_FIELDS = Object.entries(EVENT_FIELDS).map(([name, spec]) => ({ name: name as keyof EventRecord, key: `${JSON.stringify(name)}:`, map: spec.type === 'map<string>' }));
+
+/** A copy of a string map with its keys sorted, as core/bronze formatBronzeLine writes maps. */
+function sortedMap(map: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareText(a, b)));
+}
+
+/**
+ * formatBronzeLine's line (core/bronze.ts: the envelope, then the event's set fields in schema
+ * order, map keys sorted), written as text without building the object JSON.stringify would walk:
+ * each value goes through JSON.stringify alone, so it comes out as it would inside the object.
+ * test/unit/bronzeEncode.test.ts holds the two equal; an envelope that is not plain numbers and a
+ * topic string takes formatBronzeLine itself.
+ */
+function bronzeLine(record: BronzeRecord): string {
+  const { topic, partition, offset, kafka_timestamp_ms: timestamp, schema_id: schemaId, received_time: received } = record;
+  if (typeof topic !== 'string' || typeof partition !== 'number' || typeof offset !== 'number' || typeof timestamp !== 'number' || typeof schemaId !== 'number' || typeof received !== 'number') {
+    return formatBronzeLine(record);
+  }
+  let event = '';
+  for (const field of LINE_FIELDS) {
+    const value = record.event[field.name];
+    if (value === null || value === undefined) continue;
+    const text = JSON.stringify(field.map ? sortedMap(value as Readonly<Record<string, string>>) : value);
+    event += event === '' ? field.key + text : `,${field.key}${text}`;
+  }
+  return `{"topic":${JSON.stringify(topic)},"partition":${JSON.stringify(partition)},"offset":${JSON.stringify(offset)},"kafka_timestamp_ms":${JSON.stringify(timestamp)},"schema_id":${JSON.stringify(schemaId)},"received_time":${JSON.stringify(received)},"event":{${event}}}`;
+}
+
+/**
+ * The bytes of a Bronze object of these records: their NDJSON lines, zstd-compressed. The lines are
+ * written one by one into one buffer (grown when a line might not fit), not joined into one string.
+ */
 export function encodeBronzeObject(records: readonly BronzeRecord[]): Promise<Buffer> {
-  return zstdCompress(Buffer.from(records.map((r) => `${formatBronzeLine(r)}\n`).join(''), 'utf8'), ZSTD_LEVEL);
+  let buffer = Buffer.allocUnsafe(Math.max(4096, records.length * 640));
+  let at = 0;
+  for (const record of records) {
+    const line = bronzeLine(record);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8; one more for the newline.
+    if (buffer.length - at < line.length * 3 + 1) {
+      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + line.length * 3 + 1));
+      buffer.copy(grown, 0, 0, at);
+      buffer = grown;
+    }
+    at += buffer.write(line, at, 'utf8');
+    buffer[at++] = 0x0a;
+  }
+  return zstdCompress(buffer.subarray(0, at), ZSTD_LEVEL);
 }
 
 /** A Bronze manifest read back from the lake (parsed, never cast). */

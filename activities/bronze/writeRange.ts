@@ -11,7 +11,7 @@ import { isErased, type ErasureRule } from '../../core/erasure';
 import { userKey } from '../../core/silver';
 import { hourKey } from '../../core/time';
 import type { BronzeRecord } from '../../core/bronze';
-import type { BronzeDecoder } from './decode';
+import type { BronzeDecoder, Decoded } from './decode';
 import { putBronzeObject } from './objects';
 import type { WrittenRange } from './types';
 
@@ -63,7 +63,9 @@ export function withoutErased(records: readonly BronzeRecord[], rule: ErasureRul
 
 /** Writes one range durably (dead letters, then object, hour index, manifest). Returns its manifest. */
 export async function writeRange(deps: RangeWriterDeps, partition: number, messages: readonly KafkaMessage[]): Promise<WrittenRange> {
-  const decoded = await Promise.all(messages.map((m) => deps.decode(partition, m)));
+  // Decoded at once once the writer schema is known; only the first messages of a new schema id wait on the registry.
+  const answers = messages.map((m) => deps.decode(partition, m));
+  const decoded = answers.some((a) => a instanceof Promise) ? await Promise.all(answers) : (answers as Decoded[]);
   const decodedRecords = decoded.flatMap((d) => (d.ok ? [d.record] : []));
   // The list is read after the decode, just before the commit: a request written before this moment is applied.
   const { kept: records, erased } = deps.erasure === undefined ? { kept: decodedRecords, erased: {} } : withoutErased(decodedRecords, await deps.erasure.rule(), deps.erasure.hmacKey);
