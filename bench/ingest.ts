@@ -63,6 +63,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
  * same load.
  */
 const BASELINE = process.env.BENCH_BASELINE;
+/** BENCH_FLAGS_VARIANT="--max-semi-space-size=64": also drains with this code under these node flags (variant `flags`). */
+const FLAGS_VARIANT = process.env.BENCH_FLAGS_VARIANT;
 const LAG = process.env.BENCH_LAG !== '0';
 
 function sleep(ms: number): Promise<void> {
@@ -90,11 +92,11 @@ class IngestProcess {
   private readonly exited: Promise<number | null>;
   private listeners: (() => void)[] = [];
 
-  constructor(bench: Bench, settings: ChildSettings, logName: string, dist = repoPath('dist')) {
+  constructor(bench: Bench, settings: ChildSettings, logName: string, dist = repoPath('dist'), flags: readonly string[] = []) {
     const logFile = `${layoutOf(bench.config.paths).stateDir}/logs/${logName}.log`;
     // BENCH_PROFILE_DIR=/some/dir writes a V8 CPU profile of the ingestion process there.
     const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-    this.child = spawn(process.execPath, [...profile, '--require', repoPath('bin', 'node-warnings.js'), path.join(dist, 'bench', 'ingestChild.js')], {
+    this.child = spawn(process.execPath, [...profile, ...flags, '--require', repoPath('bin', 'node-warnings.js'), path.join(dist, 'bench', 'ingestChild.js')], {
       env: { ...process.env, [CHILD_SETTINGS_ENV]: JSON.stringify(settings) },
       stdio: ['ignore', fs.openSync(logFile, 'a'), fs.openSync(logFile, 'a'), 'ipc'],
     });
@@ -297,12 +299,18 @@ interface Drain {
 }
 
 /** One drain of the pre-filled topic from its beginning by an ingestion process, in a group and bucket of its own, verified. */
-async function drain(bench: Bench, ids: ReadonlySet<string>, ends: ReadonlyMap<number, number>, variant: { name: string; dist: string }, round: number): Promise<Drain> {
+interface Variant {
+  readonly name: string;
+  readonly dist: string;
+  readonly flags: readonly string[];
+}
+
+async function drain(bench: Bench, ids: ReadonlySet<string>, ends: ReadonlyMap<number, number>, variant: Variant, round: number): Promise<Drain> {
   const group = `bench-ingest-${bench.run}-${variant.name}-${round}`;
   const bucket = `${bench.bucket}-${variant.name}-${round}`;
   await bench.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const settings = { topic: bench.topic, deadLetterTopic: bench.deadLetterTopic, bucket, group, maxRecordsPerObject: MAX_RECORDS_PER_OBJECT, maxAgeMs: MAX_AGE_MS };
-  const ingest = new IngestProcess(bench, settings, 'bench-ingest', variant.dist);
+  const ingest = new IngestProcess(bench, settings, 'bench-ingest', variant.dist, variant.flags);
   try {
     await ingest.whenReady();
     const cpu0 = cpuSeconds(ingest.pid);
@@ -338,7 +346,11 @@ async function throughput(bench: Bench): Promise<{ drains: Drain[]; fillSec: num
   const total = [...ends.values()].reduce((a, b) => a + b, 0);
   if (total !== ids.size) throw new Error(`the bench topic holds ${total} records, ${ids.size} were sent`);
   process.stderr.write(`bench/ingest: ${total} events on ${bench.topic} in ${fillSec.toFixed(0)} s; draining\n`);
-  const variants = [{ name: 'current', dist: repoPath('dist') }, ...(BASELINE === undefined ? [] : [{ name: 'baseline', dist: BASELINE }])];
+  const variants: Variant[] = [
+    { name: 'current', dist: repoPath('dist'), flags: [] },
+    ...(BASELINE === undefined ? [] : [{ name: 'baseline', dist: BASELINE, flags: [] }]),
+    ...(FLAGS_VARIANT === undefined ? [] : [{ name: 'flags', dist: repoPath('dist'), flags: FLAGS_VARIANT.split(' ').filter((f) => f.length > 0) }]),
+  ];
   const drains: Drain[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which variant goes first, so neither always meets a warmer (or busier) machine.
@@ -532,6 +544,7 @@ async function main(): Promise<void> {
       figures: {
         ...drainFigures(t.drains, 'current'),
         ...drainFigures(t.drains, 'baseline'),
+        ...drainFigures(t.drains, 'flags'),
         ...lagFigures,
         load_average_1m: { value: loadAverage[0] ?? 0, unit: 'at the end of the run' },
       },
@@ -539,6 +552,7 @@ async function main(): Promise<void> {
         `throughput: ${EVENTS} events (traffic model: distinct event_ids, 5% late, 2% too late) filled in ${t.fillSec.toFixed(0)} s through the collector's code onto a ${partitions}-partition bench topic, drained by the ingestion process (objects of ≤ ${MAX_RECORDS_PER_OBJECT} records or ${MAX_AGE_MS} ms); every drain verified: every event_id in Bronze exactly once, every offset once, manifests agree, group offsets at the end`,
         ...t.drains.map((d) => `drain ${d.variant}: ${Math.round(d.events / d.cpuSec)} events/s per core, ${d.cpuSec.toFixed(1)} CPU s over ${d.wallSec.toFixed(1)} s, ${d.objects} objects, peak RSS ${d.rssMiB} MiB, load ${d.loadAverage}`),
         ...(BASELINE === undefined ? [] : [`baseline: the ingestion code built in ${BASELINE}`]),
+        ...(FLAGS_VARIANT === undefined ? [] : [`flags: this code under node ${FLAGS_VARIANT}`]),
         ...(l === undefined ? [] : [`lag: ${REQUESTS_PER_SEC} requests/s of ${Math.round(RATE / REQUESTS_PER_SEC)} events through the stack's collector onto ${config.kafka.eventsTopic}, ${WARMUP_SEC} s warm-up, ${MEASURE_SEC} s measured; every measured event's lag`]),
         `load average ${loadAverage.join(' ')} at the end`,
       ],
