@@ -90,7 +90,7 @@ describe('collector errors', () => {
 
   it.each<[string, () => Promise<{ status: number; body: Record<string, unknown> }>, number, string, string | RegExp]>([
     ['no key', () => post(one, { authorization: '' }), 401, 'unauthorized', 'authorization: missing "Bearer <api key>" header'],
-    ['a wrong key', () => post(one, { authorization: 'Bearer not-the-key-000000' }), 401, 'unauthorized', 'authorization: unknown API key'],
+    ['a wrong key', () => post(one, { authorization: 'Bearer not-the-key-000000' }), 401, 'unauthorized', 'authorization: unknown API key, or one without the ingest scope'],
     ['text/plain', () => post(one, { 'content-type': 'text/plain' }), 415, 'unsupported_media_type', 'content-type: must be application/json, got "text/plain"'],
     ['brotli', () => post(one, { 'content-encoding': 'br' }), 415, 'unsupported_media_type', 'content-encoding: must be gzip or absent, got "br"'],
     ['not JSON', () => post('{"events": ['), 400, 'bad_request', /^body: not valid JSON/],

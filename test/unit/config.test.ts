@@ -49,6 +49,11 @@ describe('parseConfig', () => {
       ratePerKey: 200_000,
       maxInFlightEvents: 100_000,
       ackTimeoutMs: 10_000,
+      instances: 1,
+      limitTimeoutMs: 250,
+      shedLowPct: 50,
+      shedMidPct: 80,
+      signatureWindowSec: 300,
     });
     expect(c.ctr).toEqual({ group: 'clicklake-ctr', keyPrefix: 'ctr', retentionHours: 48, dedupMinutes: 10 });
     expect(c.pii.hmacKey).toBe(SECRETS.piiHmacKey);
