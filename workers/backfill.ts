@@ -102,7 +102,25 @@ export async function backfillWithClient(client: Client, taskQueue: string, requ
     attached = true;
   }
   const ended = await follow(handle, attached, watch);
-  return ended.summary ?? cancelledSummary(await handle.query<BackfillProgress>('progress'));
+  return ended.summary ?? cancelledSummary(await queryProgress(handle));
+}
+
+/**
+ * The progress of a workflow that has closed: answering it means a worker replays the history, which
+ * on a loaded machine can outlast the server's query deadline (DEADLINE_EXCEEDED, seen in CI); asked
+ * again a few times before the error reaches the user.
+ */
+async function queryProgress(handle: WorkflowHandle<typeof backfillRange>, attempts = 4): Promise<BackfillProgress> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.query<BackfillProgress>('progress');
+    } catch (err) {
+      const code = (err as { cause?: { code?: number } }).cause?.code;
+      // 4: gRPC DEADLINE_EXCEEDED.
+      if (attempt >= attempts || code !== 4) throw err;
+      await delay(500 * attempt);
+    }
+  }
 }
 
 /** `clicklake backfill` on the configured server and backfill task queue. */
