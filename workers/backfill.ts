@@ -3,7 +3,7 @@
  * (or attach to the one running), follow its `progress` query until it ends, or cancel it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { CancelledFailure, Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Connection, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, Client, isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connectTemporal } from '../activities/clients';
 import { backfillWorkflowId, checkConcurrency, planHours, summarize, type BackfillSummary } from '../core/backfill';
@@ -70,7 +70,7 @@ async function cancelBackfill(client: Client, workflowId: string, watch: Backfil
   if (status.name !== 'RUNNING') throw new BadInputError(`backfill --cancel: no backfill of this range is running (${workflowId})`);
   await handle.cancel();
   const ended = await follow(handle, true, watch);
-  return ended.summary ?? cancelledSummary(await handle.query<BackfillProgress>('progress'));
+  return ended.summary ?? cancelledSummary(await queryProgress(handle));
 }
 
 function cancelledSummary(progress: BackfillProgress): BackfillSummary {
@@ -115,9 +115,7 @@ async function queryProgress(handle: WorkflowHandle<typeof backfillRange>, attem
     try {
       return await handle.query<BackfillProgress>('progress');
     } catch (err) {
-      const code = (err as { cause?: { code?: number } }).cause?.code;
-      // 4: gRPC DEADLINE_EXCEEDED.
-      if (attempt >= attempts || code !== 4) throw err;
+      if (attempt >= attempts || !isGrpcDeadlineError(err)) throw err;
       await delay(500 * attempt);
     }
   }
